@@ -1,0 +1,4 @@
+import type { Command } from 'commander';
+
+/** The `gateway` command group. Not implemented yet: registers nothing. */
+export function register(_program: Command): void {}
