@@ -1,4 +1,4 @@
-import { pino, type Logger, type LoggerOptions } from 'pino';
+import { pino, type Logger, type LoggerOptions, type DestinationStream } from 'pino';
 
 /**
  * Every field name that may carry a secret, wherever it appears in a log object. One list, so a new
@@ -14,12 +14,13 @@ export const REDACT_PATHS: readonly string[] = [
 
 export type { Logger };
 
-export function createLogger(component: string, opts: LoggerOptions = {}): Logger {
+export function createLogger(component: string, opts: LoggerOptions = {}, destination?: DestinationStream): Logger {
   const level = opts.level ?? process.env.ANOGUARD_LOG_LEVEL ?? (process.env.NODE_ENV === 'test' ? 'silent' : 'info');
-  return pino({
+  const options: LoggerOptions = {
     ...opts,
     level,
     base: { component },
     redact: { paths: [...REDACT_PATHS], censor: '[REDACTED]' },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
