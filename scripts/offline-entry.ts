@@ -1,0 +1,54 @@
+/**
+ * Entry of the single-file offline build (`npm run build:offline`): only the ceremony commands
+ * (`identity …`, `bundle verify|sign-commits`). The same file is the grind worker: a worker thread
+ * started on this file with `workerData.anoguardWorker === 'grind'` runs the grinder instead.
+ */
+import { isMainThread } from 'node:worker_threads';
+import { Command, CommanderError } from 'commander';
+import { isAnoguardError } from '../src/errors.js';
+import { register as registerIdentity } from '../src/cli/identity.js';
+import { register as registerBundle } from '../src/cli/bundle.js';
+import { runGrindWorker } from '../src/identity/grind-worker.js';
+
+declare const __ANOGUARD_OFFLINE_VERSION__: string;
+
+async function main(argv: string[]): Promise<number> {
+  const program = new Command('anoguard-offline');
+  program.exitOverride();
+  program
+    .description('anoguard offline ceremony: identity keys, chains and signed bundles (no network needed)')
+    .version(typeof __ANOGUARD_OFFLINE_VERSION__ === 'string' ? __ANOGUARD_OFFLINE_VERSION__ : 'dev', '-V, --version')
+    .option('--json', 'machine-readable output on stdout')
+    .configureOutput({ outputError: (str, write) => write(str) });
+  registerIdentity(program);
+  registerBundle(program);
+  // Ceremony only: the commands that talk to factomd stay in the full CLI.
+  for (const [group, name] of [['identity', 'show'], ['bundle', 'submit']] as const) {
+    const g = program.commands.find((c) => c.name() === group);
+    const list = g?.commands as Command[] | undefined;
+    const i = list?.findIndex((c) => c.name() === name) ?? -1;
+    if (list && i >= 0) list.splice(i, 1);
+  }
+  const json = argv.includes('--json');
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
+    }
+    if (isAnoguardError(e)) {
+      if (json) process.stdout.write(`${JSON.stringify({ error: e.toJSON() })}\n`);
+      process.stderr.write(`anoguard: ${e.toLine()}\n`);
+      return e.exitCode;
+    }
+    process.stderr.write(`anoguard: internal error (a bug, please report it)\n${(e as Error)?.stack ?? String(e)}\n`);
+    return 1;
+  }
+}
+
+if (isMainThread) {
+  main(process.argv.slice(2)).then((code) => { process.exitCode = code; }, () => { process.exitCode = 1; });
+} else {
+  runGrindWorker();
+}
