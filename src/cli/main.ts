@@ -9,7 +9,7 @@ import { isAnoguardError } from '../errors.js';
  * stderr (and a JSON object on stdout with --json); anything else is a bug and keeps its stack.
  */
 export async function run(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   const json = argv.includes('--json');
   try {
     await program.parseAsync(argv, { from: 'user' });

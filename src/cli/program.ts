@@ -1,26 +1,44 @@
 import { Command, CommanderError } from 'commander';
-import { register as registerKey } from './key.js';
-import { register as registerConf } from './conf.js';
-import { register as registerNode } from './node.js';
-import { register as registerIdentity } from './identity.js';
-import { register as registerBundle } from './bundle.js';
-import { register as registerSim } from './sim.js';
-import { register as registerTopology } from './topology.js';
-import { register as registerAudit } from './audit.js';
-import { register as registerPki } from './pki.js';
-import { register as registerAgent } from './agent.js';
-import { register as registerServer } from './server.js';
-import { register as registerSwap } from './swap.js';
-import { register as registerGateway } from './gateway.js';
-import { register as registerStart } from './start.js';
 
 export const VERSION = '0.1.0';
 
+type Register = (program: Command) => void;
+type GroupLoader = () => Promise<{ register: Register }>;
+
 /**
- * Builds the whole command tree. Each command group lives in its own file under src/cli/ and only
- * parses flags, calls library functions and prints; the logic is in the capability folders.
+ * One file per command group. Each is imported only when its command runs: the groups pull in
+ * heavy libraries (fastify, x509, ssh2, sqlite), and an operator typing `anoguard key inspect`
+ * should not wait for all of them. The top-level names each file registers are listed so the
+ * right file can be found from argv; any other invocation (help, an unknown name) loads them all.
  */
-export function buildProgram(): Command {
+const GROUPS: readonly (readonly [readonly string[], GroupLoader])[] = [
+  [['key'], () => import('./key.js')],
+  [['conf'], () => import('./conf.js')],
+  [['node'], () => import('./node.js')],
+  [['identity'], () => import('./identity.js')],
+  [['bundle'], () => import('./bundle.js')],
+  [['sim'], () => import('./sim.js')],
+  [['topology', 'render', 'apply'], () => import('./topology.js')],
+  [['audit'], () => import('./audit.js')],
+  [['pki'], () => import('./pki.js')],
+  [['agent'], () => import('./agent.js')],
+  [['server'], () => import('./server.js')],
+  [['swap'], () => import('./swap.js')],
+  [['gateway'], () => import('./gateway.js')],
+  [['start', 'user', 'grafana'], () => import('./start.js')],
+];
+
+/** The command name on the line: the first argument that is not an option. */
+function commandName(argv: readonly string[]): string | undefined {
+  return argv.find((a) => !a.startsWith('-'));
+}
+
+/**
+ * Builds the command tree for `argv` (all groups when argv is omitted). Each command group lives
+ * in its own file under src/cli/ and only parses flags, calls library functions and prints; the
+ * logic is in the capability folders.
+ */
+export async function buildProgram(argv?: readonly string[]): Promise<Command> {
   const program = new Command('anoguard');
   // Settings are copied to subcommands when they are created, so they come first.
   program.exitOverride();
@@ -31,12 +49,10 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output on stdout')
     .configureOutput({ outputError: (str, write) => write(str) });
 
-  for (const register of [
-    registerKey, registerConf, registerNode, registerIdentity, registerBundle, registerSim, registerTopology,
-    registerAudit, registerPki, registerAgent, registerServer, registerSwap, registerGateway, registerStart,
-  ]) {
-    register(program);
-  }
+  const name = argv ? commandName(argv) : undefined;
+  const wanted = argv?.includes('--help') || argv?.includes('-h') || name === 'help' ? undefined : GROUPS.find(([names]) => name !== undefined && names.includes(name));
+  const loaders = wanted ? [wanted[1]] : GROUPS.map(([, load]) => load);
+  for (const mod of await Promise.all(loaders.map((load) => load()))) mod.register(program);
   return program;
 }
 

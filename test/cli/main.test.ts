@@ -16,11 +16,13 @@ describe('anoguard CLI frame', () => {
     assert.doesNotMatch(r.stderr, /\n\s+at /);
   });
 
-  it('start prints an overview and a status line', async () => {
-    const r = await runCli(['start', '--json']);
-    assert.equal(r.code, 0);
-    const out = JSON.parse(r.stdout) as { status: string; commands: string[] };
-    assert.equal(typeof out.status, 'string');
-    assert.ok(Array.isArray(out.commands));
+  it('loads only the group a command needs, and all of them for help', async () => {
+    const { buildProgram } = await import('../../src/cli/program.js');
+    const one = await buildProgram(['key', 'inspect']);
+    assert.deepEqual(one.commands.map((c) => c.name()), ['key']);
+    const all = await buildProgram(['--help']);
+    for (const name of ['key', 'conf', 'node', 'identity', 'bundle', 'sim', 'render', 'apply', 'audit', 'pki', 'agent', 'server', 'gateway']) {
+      assert.ok(all.commands.some((c) => c.name() === name), name);
+    }
   });
 });
