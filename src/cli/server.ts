@@ -1,4 +1,112 @@
 import type { Command } from 'commander';
+import { InputError } from '../errors.js';
+import { createLogger } from '../log.js';
+import { runServer, type Listen } from '../server/run.js';
+import { DEFAULT_STORE_URL, openStore, redactStoreUrl } from '../server/store/open.js';
+import { DEFAULT_RETENTION, type Retention } from '../server/store/types.js';
+import { tlsFilesFromPkiDir, type TlsFiles } from '../server/tls.js';
+import { readSecretFile } from '../util/fs.js';
+import { emit, note } from './print.js';
 
-/** The `server` command group. Not implemented yet: registers nothing. */
-export function register(_program: Command): void {}
+function parseListen(field: string) {
+  return (v: string): Listen => {
+    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(v);
+    const port = m ? Number(m[3]) : NaN;
+    if (m === null || port > 65535) throw new InputError('E_BAD_LISTEN', 'expected HOST:PORT (port 0 = any free port)', { field, exitCode: 2 });
+    return { host: (m[1] ?? m[2])!, port };
+  };
+}
+
+const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+/** `raw=2d,1m=30d,1h=400d,events=400d` (any subset). */
+function parseRetention(v: string): Retention {
+  const out: Retention = { ...DEFAULT_RETENTION };
+  const keys: Record<string, keyof Retention> = { raw: 'rawMs', '1m': 'minuteMs', '1h': 'hourMs', events: 'eventsMs' };
+  for (const part of v.split(',')) {
+    const m = /^(raw|1m|1h|events)=(\d+)([smhd])$/.exec(part.trim());
+    if (m === null) throw new InputError('E_BAD_RETENTION', `bad item "${part}" (want e.g. raw=2d,1m=30d,1h=400d,events=400d)`, { field: 'retention', exitCode: 2 });
+    out[keys[m[1]!]!] = Number(m[2]) * UNITS[m[3]!]!;
+  }
+  if (!(out.rawMs <= out.minuteMs && out.minuteMs <= out.hourMs)) {
+    throw new InputError('E_BAD_RETENTION', 'each tier must be kept at least as long as the finer one', { field: 'retention', exitCode: 2 });
+  }
+  return out;
+}
+
+function parsePositiveInt(field: string) {
+  return (v: string): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new InputError('E_BAD_NUMBER', 'expected an integer 1..10000', { field, exitCode: 2 });
+    return n;
+  };
+}
+
+interface ServerCliOptions {
+  store: string;
+  listen: Listen;
+  webListen: Listen;
+  pkiDir?: string;
+  certName: string;
+  ca?: string;
+  cert?: string;
+  key?: string;
+  crl?: string;
+  metricsTokenFile?: string;
+  maxInflight: number;
+  retention?: Retention;
+}
+
+export function register(program: Command): void {
+  program
+    .command('server')
+    .description('run the anoguard server: mTLS ingest for agents, storage, /metrics (the dashboard comes on the web listener)')
+    .option('--store <url>', 'sqlite:PATH or postgres://user@host/db (password: PGPASSWORD or ~/.pgpass)', DEFAULT_STORE_URL)
+    .option('--listen <host:port>', 'agents\' mTLS ingest listener', parseListen('listen'), { host: '127.0.0.1', port: 8443 })
+    .option('--web-listen <host:port>', 'operators\' listener (/metrics; dashboard)', parseListen('web-listen'), { host: '127.0.0.1', port: 8080 })
+    .option('--pki-dir <dir>', 'PKI directory from `anoguard pki init` (ca.crt, crl.pem, certs/NAME.crt, private/NAME.key)')
+    .option('--cert-name <name>', 'server certificate name in --pki-dir', 'server')
+    .option('--ca <file>', 'CA certificate (overrides --pki-dir)')
+    .option('--cert <file>', 'server certificate chain')
+    .option('--key <file>', 'server key (0600)')
+    .option('--crl <file>', 'CRL to enforce')
+    .option('--metrics-token-file <file>', '0600 file with the bearer token for /metrics (required off loopback)')
+    .option('--max-inflight <n>', 'batches written at once before 503 + Retry-After', parsePositiveInt('max-inflight'), 8)
+    .option('--retention <spec>', 'per tier, e.g. raw=2d,1m=30d,1h=400d,events=400d', parseRetention)
+    .action(async (o: ServerCliOptions, cmd: Command) => {
+      const base = o.pkiDir !== undefined ? tlsFilesFromPkiDir(o.pkiDir, o.certName) : undefined;
+      const pick = (v: string | undefined, d: string | undefined, field: string): string => {
+        const r = v ?? d;
+        if (r === undefined) throw new InputError('E_NO_TLS', `give --pki-dir or --${field}`, { field, exitCode: 2 });
+        return r;
+      };
+      const tls: TlsFiles = {
+        ca: pick(o.ca, base?.ca, 'ca'), cert: pick(o.cert, base?.cert, 'cert'), key: pick(o.key, base?.key, 'key'),
+        ...((o.crl ?? base?.crl) !== undefined ? { crl: (o.crl ?? base?.crl)! } : {}),
+      };
+      const metricsToken = o.metricsTokenFile !== undefined ? readSecretFile(o.metricsTokenFile, 'metrics-token-file').trim() : undefined;
+      if (metricsToken === '') throw new InputError('E_EMPTY_TOKEN', 'metrics token file is empty', { field: 'metrics-token-file', exitCode: 2 });
+      const logger = createLogger('server');
+      const store = await openStore(o.store, o.retention ? { retention: o.retention } : {});
+      let server;
+      try {
+        server = await runServer({
+          store, logger, tls, ingest: o.listen, web: o.webListen, maxInFlight: o.maxInflight,
+          ...(metricsToken !== undefined ? { metricsToken } : {}),
+        });
+      } catch (e) {
+        await store.close();
+        throw e;
+      }
+      emit(cmd, { ingest: server.ingestUrl, web: server.webUrl, store: redactStoreUrl(o.store) }, () =>
+        `anoguard server: ingest on ${server.ingestUrl} (mTLS), web on ${server.webUrl} (/metrics), store ${redactStoreUrl(o.store)}`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          note('anoguard server: stopping');
+          resolve();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await server.close();
+    });
+}
