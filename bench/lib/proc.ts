@@ -14,8 +14,8 @@ export function startProcess(cmd: string, args: string[], ready: RegExp, opts: {
       out += d.toString();
       if (ready.test(out)) resolve({ child, output: out });
     };
-    child.stdout!.on('data', on);
-    child.stderr!.on('data', on);
+    child.stdout.on('data', on);
+    child.stderr.on('data', on);
     child.on('exit', (code) => reject(new Error(`${cmd} exited ${code}: ${out.slice(-2000)}`)));
     setTimeout(() => reject(new Error(`${cmd} not ready: ${out.slice(-2000)}`)), opts.timeoutMs ?? 30_000).unref();
   });

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 
 /** True when the command line asked for machine output (`--json` anywhere on the line). */
 export function wantsJson(cmd: Command): boolean {
-  return Boolean((cmd.optsWithGlobals() as { json?: boolean }).json);
+  return Boolean(cmd.optsWithGlobals<{ json?: boolean }>().json);
 }
 
 const useColor = (): boolean => !process.env.NO_COLOR && process.stdout.isTTY === true;
