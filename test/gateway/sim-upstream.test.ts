@@ -67,8 +67,11 @@ describe('gateway with the simulator as upstream', () => {
 
   it('rate limits the key', async () => {
     await new Promise((r) => setTimeout(r, 1100));
-    const statuses = (await Promise.all(Array.from({ length: 10 }, () => rpc(gw.url, 'properties')))).map((r) => r.status);
-    assert.ok(statuses.filter((s) => s === 429).length >= 4, statuses.join(','));
+    const t0 = Date.now();
+    const statuses = (await Promise.all(Array.from({ length: 20 }, () => rpc(gw.url, 'properties')))).map((r) => r.status);
+    const windows = Math.ceil((Date.now() - t0) / 1000) + 1;
+    const ok = statuses.filter((s) => s === 200).length;
+    assert.ok(ok <= 5 * windows && statuses.includes(429), `${statuses.join(',')} in ${windows} windows`);
   });
 
   it('fails over when a follower crashes', async () => {

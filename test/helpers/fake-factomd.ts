@@ -24,6 +24,7 @@ export async function startFakeFactomd(opts: { height?: number } = {}): Promise<
   const heights = sample('v2-heights.json').result as Record<string, number>;
   const properties = sample('v2-properties.json').result;
   const minute = sample('v2-current-minute.json').result as Record<string, unknown>;
+  const tps = sample('v2-tps-rate.json').result;
   let height = opts.height ?? heights.leaderheight ?? 10;
   const calls = new Map<string, number>();
   const server = http.createServer((req, res) => {
@@ -42,6 +43,7 @@ export async function startFakeFactomd(opts: { height?: number } = {}): Promise<
         case 'heights': ok({ ...heights, directoryblockheight: height - 1, leaderheight: height, entryblockheight: height - 1, entryheight: height - 1 }); break;
         case 'properties': ok(properties); break;
         case 'current-minute': ok({ ...minute, leaderheight: height }); break;
+        case 'tps-rate': ok(tps); break;
         case 'entry-credit-balance': ok({ balance: 1000 }); break;
         case 'commit-entry': ok({ message: 'Entry Commit Success', txid: '00'.repeat(32), entryhash: '11'.repeat(32) }); break;
         default:
