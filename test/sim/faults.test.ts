@@ -41,12 +41,16 @@ describe('one leader, two followers (cases 1, 7, 8, 9 and faults)', () => {
     void dup.exit.then(() => { exited = true; });
     // The node's 3-block window starts when its code runs, so a slow process start does not eat into it.
     const sawLeader = await waitUntil('dup reports Leader', async () => exited ? 'exited' : ((await result(entry.api, 'diagnostics')).role === 'Leader' ? 'Leader' : undefined), 10_000, 50);
+    const answeredAt = Date.now();
     assert.equal(sawLeader, 'Leader');
     const ex = await Promise.race([dup.exit, sleep(15_000).then(() => undefined)]);
     assert.ok(ex, 'the duplicate died');
     assert.equal(ex.code, 2);
+    // Not before 3 blocks after the process started, and soon after it was up and answering (a
+    // loaded machine may take seconds just to start the process, which the window does not count).
     const secs = (ex.at - dup.startedAt) / 1000;
-    assert.ok(secs >= 2.9 && secs <= 10, `died ${secs}s after start (3 blocks of 1 s; 30 s at 10 s blocks; slack for a loaded CI)`);
+    const sinceUp = (ex.at - answeredAt) / 1000;
+    assert.ok(secs >= 2.9 && sinceUp <= 6, `died ${secs}s after start, ${sinceUp}s after it answered (3 blocks of 1 s; 30 s at 10 s blocks)`);
     const err = dup.stderr();
     assert.match(err, new RegExp(`^This  AckHash    [0-9a-f]{64}\\nThis  ChainID    ${sim.nodes[0]!.identity}\\n`));
     assert.ok(err.includes(' for this ackAck   ChainID    '), 'factomd\'s missing newline kept');
@@ -136,7 +140,7 @@ describe('one leader, two followers (cases 1, 7, 8, 9 and faults)', () => {
     await prepareNode(tmp.dir, 'sig2', followerConf);
     const a = await runAttached(tmp.dir, 'sig1');
     const b = await runAttached(tmp.dir, 'sig2');
-    await waitUntil('both answer', async () => (await rpc(sim.nodes[0]!.api, 'heights')).status === 200 && a.stdout().includes('Salt') && b.stdout().includes('Salt'), 5000);
+    await waitUntil('both answer', async () => (await rpc(sim.nodes[0]!.api, 'heights')).status === 200 && a.stdout().includes('Salt') && b.stdout().includes('Salt'), 20_000);
     await sleep(300);
     const outBefore = a.stdout();
     const t = Date.now();

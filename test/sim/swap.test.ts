@@ -121,16 +121,18 @@ describe('brain swap with the standby restarted before H (case 4)', () => {
   test('the restarted standby dies (duplicate); the old master still swaps away at H; the network stalls at H minute 0', async () => {
     const [n1, n2] = [sim.nodes[0]!, sim.nodes[1]!];
     const a = tripleOf(tmp.dir, 'n2');
-    const H = (await dl(n2.api)) + 7;
+    // Far enough ahead that the restarted node's start-up (seconds on a loaded machine) plus its
+    // 3-block duplicate window still ends before H, which is the case being reproduced.
+    const H = (await dl(n2.api)) + 14;
     editConf(confPath(tmp.dir, 'n3'), { ...a, ChangeAcksHeight: String(H) });
     editConf(confPath(tmp.dir, 'n2'), { ...freshTriple(), ChangeAcksHeight: String(H) });
     const n3 = await attach(sim, 'n3');
-    const ex = await Promise.race([n3.exit, sleep(12_000).then(() => undefined)]);
+    const ex = await Promise.race([n3.exit, sleep(20_000).then(() => undefined)]);
     assert.ok(ex, 'the restarted standby died');
     assert.equal(ex.code, 2);
     assert.ok(n3.stderr().includes('panic: There are two leaders configured with the same Identity in this network!'));
     assert.ok((await dl(n2.api)) < H, 'it died before H');
-    await waitUntil('at H', async () => (await dl(n1.api)) >= H, 10_000);
+    await waitUntil('at H', async () => (await dl(n1.api)) >= H, 20_000);
     await sleep(2000);
     const d = await result(n1.api, 'diagnostics');
     assert.equal(d.leaderheight, H, 'frozen at H');
