@@ -2,7 +2,7 @@
 // Runs every test/**/*.test.ts with node's own test runner through tsx. Node 20 has no glob
 // support in --test, so the files are listed here. Arguments narrow the run to paths
 // containing any of them: `npm test -- test/factom test/cli`.
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { spawn } from 'node:child_process';
 
@@ -24,6 +24,11 @@ const files = walk(join(root, 'test'))
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
+}
+// The dashboard tests serve the built web app: build it once when it is missing.
+if (!existsSync(join(root, 'web/dist/index.html'))) {
+  const r = await new Promise((res) => spawn(process.execPath, [join(root, 'web/build.mjs')], { stdio: 'inherit' }).on('exit', res));
+  if (r !== 0) process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '3';
 const child = spawn(
