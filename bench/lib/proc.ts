@@ -10,9 +10,13 @@ export function startProcess(cmd: string, args: string[], ready: RegExp, opts: {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: opts.env ?? process.env });
     let out = '';
+    let isReady = false;
+    // After the ready line the output is drained but not kept: a gateway's access log would
+    // otherwise pile up in this process and slow the load generator.
     const on = (d: Buffer) => {
+      if (isReady) return;
       out += d.toString();
-      if (ready.test(out)) resolve({ child, output: out });
+      if (ready.test(out)) { isReady = true; resolve({ child, output: out }); }
     };
     child.stdout.on('data', on);
     child.stderr.on('data', on);

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { emit, note } from './print.js';
 import { loadAgentConfig } from '../agent/config.js';
 import { previewCollection, startAgent } from '../agent/run.js';
+import { fenceCheckCommand } from './fence-check.js';
 
 /**
  * `anoguard agent --config FILE`: the per-host monitoring daemon. It connects out to the server
@@ -14,6 +15,7 @@ export function register(program: Command): void {
     .description('run the monitoring agent (probes → durable outbox → server over mutual TLS)')
     .requiredOption('-c, --config <file>', 'agent YAML config')
     .option('--once', 'collect once, print the samples and events, store and send nothing')
+    .addCommand(fenceCheckCommand())
     .action(async (opts: { config: string; once?: boolean }, cmd: Command) => {
       const cfg = loadAgentConfig(opts.config);
       if (opts.once) {

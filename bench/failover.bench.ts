@@ -1,0 +1,88 @@
+/**
+ * Failover time (master death → standby signing for the identity) in blocks and seconds at 1 s
+ * simulator blocks, for host death (lease path) and factomd death (fence path); and the planned-swap
+ * success rate, swapping back and forth in one world. FAILOVER_RUNS (default 20) and SWAP_RUNS
+ * (default 100) scale it. Peer: the lease arithmetic's own floor (lease TTL + margin), since no
+ * other tool fails over automatically (Stamp-IT brainswap is manual).
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readTruth } from '../src/sim/index.js';
+import { BLOCK_MS, TIMING, createWorld, sleep, type World } from '../scripts/chaos/world.js';
+
+const FAILOVER_RUNS = Number(process.env.FAILOVER_RUNS ?? 20);
+const SWAP_RUNS = Number(process.env.SWAP_RUNS ?? 100);
+
+async function failoverOnce(seed: number, host: boolean): Promise<{ seconds: number; blocks: number } | undefined> {
+  const w: World = await createWorld(seed);
+  try {
+    await sleep(1000 + (seed % 7) * 130);
+    const t = Date.now();
+    const deathHeight = Math.max(...readTruth(w.sim.dir).signatures.filter((s) => s.node === 'n2' && s.signed).map((s) => s.height));
+    if (host) await w.killHost('master'); else await w.killNode('master');
+    const end = Date.now() + 60_000;
+    while (Date.now() < end) {
+      const first = readTruth(w.sim.dir).signatures.find((s) => s.node === 'n3' && s.signed && s.ts >= t);
+      if (first) return { seconds: (first.ts - t) / 1000, blocks: first.height - deathHeight };
+      await sleep(200);
+    }
+    return undefined;
+  } finally {
+    await w.close();
+  }
+}
+
+const pct = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length ? s[Math.min(s.length - 1, Math.floor(p * s.length))]! : NaN;
+};
+
+const results: Record<string, { seconds: number[]; blocks: number[]; missed: number }> = { host: { seconds: [], blocks: [], missed: 0 }, factomd: { seconds: [], blocks: [], missed: 0 } };
+const queue = Array.from({ length: FAILOVER_RUNS }, (_, i) => i);
+async function worker(): Promise<void> {
+  for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+    const kind = i % 2 === 0 ? 'host' : 'factomd';
+    const r = await failoverOnce(5000 + i, kind === 'host').catch(() => undefined);
+    if (r) { results[kind]!.seconds.push(r.seconds); results[kind]!.blocks.push(r.blocks); } else results[kind]!.missed++;
+  }
+}
+await Promise.all([worker(), worker()]);
+
+// Planned swaps, back and forth, two worlds in parallel.
+let ok = 0;
+let tried = 0;
+const swapSeconds: number[] = [];
+async function swaps(seed: number, n: number): Promise<void> {
+  const w = await createWorld(seed);
+  try {
+    let to = 'standby';
+    for (let i = 0; i < n; i++) {
+      tried++;
+      const t = Date.now();
+      const r = await w.controller!.runSwap(to).catch(() => ({ ok: false }));
+      if (r.ok) { ok++; swapSeconds.push((Date.now() - t) / 1000); to = to === 'standby' ? 'master' : 'standby'; }
+      await sleep(300);
+    }
+  } finally {
+    await w.close();
+  }
+}
+await Promise.all([swaps(6001, Math.ceil(SWAP_RUNS / 2)), swaps(6002, Math.floor(SWAP_RUNS / 2))]);
+
+const row = (k: string): string => {
+  const r = results[k]!;
+  return `| ${k} death | ${r.seconds.length}/${r.seconds.length + r.missed} | ${pct(r.seconds, 0.5).toFixed(1)} s / ${pct(r.blocks, 0.5)} | ${pct(r.seconds, 0.9).toFixed(1)} s / ${pct(r.blocks, 0.9)} | ${Math.max(...r.seconds).toFixed(1)} s / ${Math.max(...r.blocks)} |`;
+};
+const floor = TIMING.leaseTtlMs / 1000 + TIMING.marginBlocks * BLOCK_MS / 1000;
+const table = [
+  `failover at ${BLOCK_MS / 1000} s blocks, lease ${TIMING.leaseTtlMs / 1000} s, margin ${TIMING.marginBlocks} blocks (lease-path floor ${floor} s)`,
+  '| case | taken over | p50 (time / blocks) | p90 | max |',
+  '|---|---|---|---|---|',
+  row('host'),
+  row('factomd'),
+  '',
+  `planned swaps: ${ok}/${tried} verified (${(100 * ok / Math.max(1, tried)).toFixed(1)} %), p50 ${pct(swapSeconds, 0.5).toFixed(1)} s per swap`,
+].join('\n');
+process.stdout.write(`${table}\n`);
+const out = { date: new Date().toISOString(), blockMs: BLOCK_MS, timing: TIMING, failover: results, swaps: { ok, tried, seconds: swapSeconds } };
+if (process.env.BENCH_RESULTS_DIR) writeFileSync(join(process.env.BENCH_RESULTS_DIR, 'failover.json'), JSON.stringify(out, null, 2));

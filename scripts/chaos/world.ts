@@ -1,0 +1,310 @@
+/**
+ * One chaos world: a simulated network (1 s blocks) with a master authority node and a standby
+ * follower, an agent per host (command module, lease keeper, fence check before every node start),
+ * and a failover controller on the "host" — all agents and controllers in this process, each
+ * behind a link that a scenario can cut. Nodes are real simulator processes.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFactomdClient } from '../../src/factomd/client.js';
+import { isOurProcess, readTruth, startSim, type SimHandle } from '../../src/sim/index.js';
+import { writeFileAtomic } from '../../src/util/fs.js';
+import { readIdentityTriple } from '../../src/failover/conf-identity.js';
+import { signCommand, type CommandInput } from '../../src/failover/command.js';
+import { createController, type AgentLink, type Controller } from '../../src/failover/controller.js';
+import { localLeaseStore, type LeaseStore } from '../../src/failover/lease-store.js';
+import { openJournal, type JournalFile } from '../../src/failover/journal-file.js';
+import { checkTruth, type SafetyReport } from '../../src/failover/safety-check.js';
+import { etcdLeaseStore, startEtcdElection, type EtcdElection } from '../../src/failover/etcd.js';
+import { createServer } from 'node:net';
+import { createCommandAgent, fenceCheck, type CommandAgent } from '../../src/agent/commands/execute.js';
+import { startLeaseKeeper, type LeaseKeeper } from '../../src/agent/commands/lease-keeper.js';
+import { openReplaySet } from '../../src/agent/commands/replay.js';
+import { agentStatus } from '../../src/agent/commands/status.js';
+import { publicKeyFromSeed } from '../../src/factom/ed25519.js';
+
+export const BLOCK_MS = 1000;
+export const TIMING = { leaseTtlMs: 6000, renewEveryMs: 500, demoteBeforeMs: 2500, marginBlocks: 2, downBlocks: 3, tickMs: 250 };
+/** Blocks without anyone signing for the identity that count as a liveness failure. */
+export const LIVENESS_BOUND_BLOCKS = TIMING.leaseTtlMs / BLOCK_MS + TIMING.marginBlocks + 12;
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+export interface Host {
+  host: string;
+  node: string;
+  dir: string;
+  conf: string;
+  linkUp: boolean;
+  agentUp: boolean;
+  skewMs: number;
+  /** When set, the agent's file writes fail with this errno code (disk full). */
+  failWrites?: string;
+  agent: CommandAgent;
+  keeper?: LeaseKeeper;
+}
+
+export interface World {
+  sim: SimHandle;
+  dir: string;
+  identity: string;
+  hosts: Map<string, Host>;
+  /** The active controller (with etcd: the one holding the etcd key), else the first running one. */
+  controller: Controller | undefined;
+  /** Controller names: ['A'], or ['A', 'B'] with etcd. */
+  controllerNames: string[];
+  log: string[];
+  t0: number;
+  startController(name?: string): Promise<void>;
+  /** Kills the named controller, by default the active one. */
+  killController(name?: string): void;
+  /** Cuts a controller from etcd and from every agent (it keeps running). */
+  cutController(name: string, cut: boolean): void;
+  activeController(): string | undefined;
+  setLink(host: string, up: boolean): void;
+  /** factomd only (SIGKILL), the agent stays. */
+  killNode(host: string): Promise<void>;
+  /** The whole host: node and agent. */
+  killHost(host: string): Promise<void>;
+  /** Agent back, fence check, node start (what systemd does at boot). */
+  bootHost(host: string): Promise<void>;
+  /** Restart factomd the way systemd would: stop, ExecStartPre fence check, start. */
+  restartNode(host: string): Promise<void>;
+  holderOf(): Promise<string | undefined>;
+  journal(): JournalFile;
+  check(): SafetyReport;
+  close(): Promise<void>;
+}
+
+async function diag(api: string): Promise<{ id: string; role: string; leaderheight: number } | undefined> {
+  try {
+    return await createFactomdClient({ url: api, timeoutMs: 2000, retries: 0 }).diagnostics();
+  } catch {
+    return undefined;
+  }
+}
+
+export async function createWorld(seed: number, note: (s: string) => void = () => undefined, opts: { etcd?: boolean } = {}): Promise<World> {
+  const dir = mkdtempSync(join(tmpdir(), `fo-chaos-${seed}-`));
+  // n1 is "the rest of the network" (a federated server of another operator); the operator's
+  // identity is the audit server on n2 and n3 is the standby. The simulator has no elections, so a
+  // missing federated server would stall it forever, where mainnet would elect a replacement.
+  const sim = await startSim({ dir: join(dir, 'sim'), nodes: 3, authorities: 1, audits: 1, blockTimeMs: BLOCK_MS });
+  const log: string[] = [];
+  const say = (s: string): void => { const line = `${((Date.now() - t0) / 1000).toFixed(1)}s ${s}`; log.push(line); note(line); };
+  let t0 = Date.now();
+  const confOf = (node: string): string => join(sim.dir, node, '.factom/m2/factomd.conf');
+  const authority = readIdentityTriple(readFileSync(confOf('n2'), 'utf8'))!;
+  const standbyOwn = readIdentityTriple(readFileSync(confOf('n3'), 'utf8'))!;
+  const identity = authority.identityChainId;
+  const opSeed = new Uint8Array(randomBytes(32));
+  const opKey = Buffer.from(publicKeyFromSeed(opSeed)).toString('hex');
+  const sign = (c: CommandInput) => signCommand(opSeed, c);
+  const tripleJson = (t: typeof authority): string => JSON.stringify({ IdentityChainID: t.identityChainId, LocalServerPrivKey: t.localServerPrivKey, LocalServerPublicKey: t.localServerPublicKey });
+
+  const hosts = new Map<string, Host>();
+  const apiOf = (node: string): string => sim.nodes.find((n) => n.name === node)!.api;
+  interface Ctl { name: string; controller?: Controller; timer?: NodeJS.Timeout; cut: boolean; election?: EtcdElection }
+  const ctls = new Map<string, Ctl>((opts.etcd ? ['A', 'B'] : ['A']).map((n) => [n, { name: n, cut: false }]));
+  let etcd: ChildProcess | undefined;
+  let etcdUrl = '';
+  if (opts.etcd) {
+    const free = (): Promise<number> => new Promise((res, rej) => { const sv = createServer(); sv.once('error', rej); sv.listen(0, '127.0.0.1', () => { const a = sv.address(); sv.close(() => res(typeof a === 'object' && a ? a.port : 0)); }); });
+    const [cp, pp] = [await free(), await free()];
+    etcdUrl = `http://127.0.0.1:${cp}`;
+    etcd = spawn('etcd', ['--name', `fo-${seed}`, '--data-dir', join(dir, 'etcd'), '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
+      '--listen-peer-urls', `http://127.0.0.1:${pp}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${pp}`, '--initial-cluster', `fo-${seed}=http://127.0.0.1:${pp}`,
+      '--log-level', 'error'], { stdio: 'ignore' });
+    // Never leave an etcd behind, even when this process dies of an error.
+    const child = etcd;
+    process.once('exit', () => { child.kill('SIGKILL'); });
+    const end = Date.now() + 15_000;
+    for (;;) {
+      try { if ((await fetch(`${etcdUrl}/health`, { signal: AbortSignal.timeout(500) })).ok) break; } catch { /* starting */ }
+      if (Date.now() > end) { etcd.kill('SIGKILL'); throw new Error('etcd did not start'); }
+      await sleep(100);
+    }
+  }
+  const etcdFetch = (c: Ctl): typeof fetch => (input, init) => (c.cut ? Promise.reject(new Error('partitioned from etcd')) : fetch(input, init));
+  const storeFor = (c: Ctl): LeaseStore => (opts.etcd ? etcdLeaseStore({ endpoint: etcdUrl, key: `/anoguard/lease/${identity}`, fetch: etcdFetch(c) }) : localLeaseStore(join(dir, 'lease.json')));
+  const activeCtl = (): Ctl | undefined => {
+    const running = [...ctls.values()].filter((c) => c.controller);
+    return opts.etcd ? running.find((c) => c.election?.isActive()) : running[0];
+  };
+
+  function makeAgent(h: Omit<Host, 'agent'>): CommandAgent {
+    const write: typeof writeFileAtomic = (p, d, o) => {
+      if (h.failWrites) throw Object.assign(new Error(`${h.failWrites}: no space left on device`), { code: h.failWrites });
+      writeFileAtomic(p, d, o);
+    };
+    return createCommandAgent({
+      host: h.host, identity, confPath: h.conf, statePath: join(h.dir, 'fence.json'), replay: openReplaySet(join(h.dir, 'replay.json')),
+      trustedKeys: [opKey], identityFile: join(h.dir, 'identity.json'), ...(h.host === 'standby' ? { followerFile: join(h.dir, 'follower.json') } : {}),
+      localNode: async () => { const d = await diag(apiOf(h.node)); return d ? { id: d.id, height: d.leaderheight } : undefined; },
+      restartFactomd: () => world.restartNode(h.host),
+      stopFactomd: async () => { await stopNodeProcess(h.node); },
+      now: () => Date.now() + h.skewMs,
+      writeFile: write,
+    });
+  }
+
+  function startKeeper(h: Host): void {
+    h.keeper?.stop();
+    h.keeper = startLeaseKeeper({
+      agent: h.agent,
+      renew: async () => {
+        if (!h.linkUp || !h.agentUp) throw new Error('controller unreachable');
+        // Agents know every controller and take the lease from whichever grants one.
+        for (const c of ctls.values()) {
+          if (!c.controller || c.cut) continue;
+          const l = await c.controller.renew(h.host).catch(() => undefined);
+          if (l) return l;
+        }
+        throw new Error('no controller granted a lease');
+      },
+      renewEveryMs: TIMING.renewEveryMs,
+      demoteBeforeMs: TIMING.demoteBeforeMs,
+      onEvent: (e) => { if (e.kind !== 'renewed' && e.kind !== 'renew-failed') say(`${h.host} agent: ${e.kind} ${e.detail ?? ''}`); },
+    });
+  }
+
+  for (const [host, node] of [['master', 'n2'], ['standby', 'n3']] as const) {
+    const hdir = join(dir, host);
+    mkdirSync(hdir, { recursive: true, mode: 0o700 });
+    writeFileAtomic(join(hdir, 'identity.json'), tripleJson(authority), { mode: 0o600 });
+    writeFileAtomic(join(hdir, 'follower.json'), tripleJson(standbyOwn), { mode: 0o600 });
+    const base = { host, node, dir: hdir, conf: confOf(node), linkUp: true, agentUp: true, skewMs: 0 };
+    const h = { ...base } as Host;
+    h.agent = makeAgent(h);
+    hosts.set(host, h);
+  }
+
+  const linksFor = (c: Ctl): AgentLink[] => [...hosts.values()].map((h) => ({
+    host: h.host,
+    status: async () => {
+      if (!h.linkUp || !h.agentUp || c.cut) throw new Error('agent unreachable');
+      return agentStatus(h.host, identity, h.conf, h.agent, createFactomdClient({ url: apiOf(h.node), timeoutMs: 2000, retries: 0 }));
+    },
+    execute: async (cmd) => {
+      if (!h.linkUp || !h.agentUp || c.cut) throw new Error('agent unreachable');
+      const r = await h.agent.execute(cmd);
+      return { holdsIdentity: r.holdsIdentity, ...(r.changeAcksHeight !== undefined ? { changeAcksHeight: r.changeAcksHeight } : {}) };
+    },
+  }));
+
+  async function stopNodeProcess(node: string): Promise<void> {
+    const e = sim.nodes.find((n) => n.name === node);
+    if (e && e.pid > 0 && isOurProcess(e.pid, sim.dir)) {
+      try { process.kill(e.pid, 'SIGKILL'); } catch { /* gone */ }
+      const end = Date.now() + 5000;
+      while (Date.now() < end && isOurProcess(e.pid, sim.dir)) await sleep(50);
+    }
+  }
+
+  async function startNode(h: Host): Promise<void> {
+    // ExecStartPre: refused once (and demoted) without a lease; the retry starts a follower.
+    for (let i = 0; i < 3; i++) {
+      const f = fenceCheck({ confPath: h.conf, statePath: join(h.dir, 'fence.json'), identity, now: Date.now() + h.skewMs });
+      if (f.ok) break;
+      say(`${h.host} fence-check refused start: ${f.reason}${f.demoted ? ' (demoted)' : ''}`);
+      if (i === 2) throw new Error(`fence-check keeps refusing on ${h.host}`);
+    }
+    await sim.restartNode(h.node);
+  }
+
+  const world: World = {
+    sim, dir, identity, hosts, log,
+    get controller() { return activeCtl()?.controller; },
+    controllerNames: [...ctls.keys()],
+    get t0() { return t0; },
+    activeController: () => activeCtl()?.name,
+    async startController(name = 'A') {
+      const c = ctls.get(name)!;
+      if (c.controller) return;
+      c.cut = false;
+      if (opts.etcd) c.election = startEtcdElection({ endpoint: etcdUrl, key: `/anoguard/controller/${identity}`, me: name, ttlSeconds: 2, fetch: etcdFetch(c) });
+      const el = c.election;
+      const ctl = await createController({
+        identity, links: linksFor(c), store: storeFor(c), sign, initialHolder: 'master', blockMs: BLOCK_MS, leaseTtlMs: TIMING.leaseTtlMs,
+        marginBlocks: TIMING.marginBlocks, autoFailover: true, downBlocks: TIMING.downBlocks,
+        ...(opts.etcd ? {} : { journal: openJournal(join(dir, 'journal.jsonl')) }),
+        ...(el ? { isActive: () => el.isActive() } : {}),
+        onEvent: (e) => say(`controller ${name}: ${e.kind} ${e.detail ?? ''}`),
+      });
+      c.controller = ctl;
+      const loop = (): void => { void ctl.tick().finally(() => { if (c.controller === ctl) c.timer = setTimeout(loop, TIMING.tickMs); }); };
+      loop();
+      say(`controller ${name} started`);
+    },
+    killController(name) {
+      const c = name ? ctls.get(name) : activeCtl();
+      if (!c?.controller) return;
+      c.controller.stop();
+      c.controller = undefined;
+      if (c.timer) clearTimeout(c.timer);
+      void c.election?.stop();
+      c.election = undefined;
+      say(`controller ${c.name} killed`);
+    },
+    cutController(name, cut) { ctls.get(name)!.cut = cut; say(`controller ${name} ${cut ? 'cut off' : 'reconnected'}`); },
+    setLink(host, up) { hosts.get(host)!.linkUp = up; say(`link ${host} ${up ? 'up' : 'down'}`); },
+    async killNode(host) { await stopNodeProcess(hosts.get(host)!.node); say(`${host} factomd killed`); },
+    async killHost(host) {
+      const h = hosts.get(host)!;
+      h.keeper?.stop();
+      h.agentUp = false;
+      await stopNodeProcess(h.node);
+      say(`${host} host down`);
+    },
+    async bootHost(host) {
+      const h = hosts.get(host)!;
+      h.agent = makeAgent(h);
+      h.agentUp = true;
+      startKeeper(h);
+      await startNode(h);
+      say(`${host} host booted`);
+    },
+    async restartNode(host) {
+      const h = hosts.get(host)!;
+      await stopNodeProcess(h.node);
+      await startNode(h);
+      say(`${host} factomd restarted`);
+    },
+    async holderOf() {
+      for (const h of hosts.values()) {
+        const d = await diag(apiOf(h.node));
+        if (d && d.id === identity && d.role !== 'Follower') return h.host;
+      }
+      return undefined;
+    },
+    journal: () => openJournal(join(dir, 'journal.jsonl')),
+    check() {
+      return checkTruth(readTruth(sim.dir), { identity, blockMs: BLOCK_MS, boundBlocks: LIVENESS_BOUND_BLOCKS, fromTs: t0, toTs: Date.now() });
+    },
+    async close() {
+      for (const n of ctls.keys()) world.killController(n);
+      etcd?.kill('SIGKILL');
+      for (const h of hosts.values()) h.keeper?.stop();
+      await sim.stop().catch(() => undefined);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+
+  try {
+    for (const h of hosts.values()) startKeeper(h);
+    for (const n of ctls.keys()) await world.startController(n);
+    // Ready: the master leads and holds a lease.
+    const end = Date.now() + 45_000;
+    const master = hosts.get('master')!;
+    while (Date.now() < end && ((await world.holderOf()) !== 'master' || master.agent.leaseEndMono() <= performance.now())) await sleep(200);
+    if ((await world.holderOf()) !== 'master') throw new Error(`the master never led: ${log.join(' | ')}`);
+    t0 = Date.now();
+  } catch (e) {
+    await world.close();
+    throw e;
+  }
+  return world;
+}

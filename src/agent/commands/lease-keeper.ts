@@ -1,0 +1,99 @@
+import type { CommandAgent } from './execute.js';
+
+/**
+ * The holder's side of the lease: renew every `renewEveryMs`; whenever the config holds the
+ * identity and the lease is within `demoteBeforeMs` of its end (renewals failing: controller gone,
+ * partition), demote the config so factomd leaves the identity at the next block — before the
+ * lease ends, which is when the controller may start counting its margin.
+ */
+export interface LeaseKeeperOptions {
+  agent: CommandAgent;
+  /** Ask the controller; resolves to a signed lease, or undefined when it grants none to this host. */
+  renew: () => Promise<unknown>;
+  renewEveryMs: number;
+  /** At least two blocks: the next block may start a whole block from now. */
+  demoteBeforeMs: number;
+  mono?: () => number;
+  onEvent?: (e: { kind: 'renewed' | 'renew-failed' | 'demoted' | 'demote-failed'; detail?: string }) => void;
+}
+
+export interface LeaseKeeper {
+  stop(): void;
+  /** One round now (tests). */
+  check(): Promise<void>;
+}
+
+export function startLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
+  const mono = o.mono ?? (() => performance.now());
+  const startedAt = mono();
+  let stopped = false;
+  let renewing = false;
+  let demoting = false;
+  const emit = o.onEvent ?? (() => undefined);
+
+  async function guard(): Promise<void> {
+    if (demoting) return;
+    if (o.agent.state().fenced) {
+      demoting = true;
+      try {
+        const r = await o.agent.enforceFence(mono() >= o.agent.leaseEndMono());
+        if (r !== 'ok') emit({ kind: 'demoted', detail: r });
+      } catch (e) {
+        emit({ kind: 'demote-failed', detail: e instanceof Error ? e.message : String(e) });
+      } finally {
+        demoting = false;
+      }
+      return;
+    }
+    let holds: boolean;
+    try { holds = o.agent.holdsIdentity(); } catch { holds = true; }
+    // Before its first lease, an agent that just started gives the controller one renewal round
+    // (the controller never fails over from a holder it has not granted a lease to).
+    const end = o.agent.leaseEndMono() > 0 ? o.agent.leaseEndMono() : startedAt + o.demoteBeforeMs + 4 * o.renewEveryMs;
+    if (!holds || mono() < end - o.demoteBeforeMs) return;
+    demoting = true;
+    try {
+      const r = await o.agent.selfDemote('lease not renewed');
+      emit({ kind: 'demoted', detail: r ? `ChangeAcksHeight ${r.changeAcksHeight}` : 'did not hold the identity' });
+    } catch (e) {
+      emit({ kind: 'demote-failed', detail: e instanceof Error ? e.message : String(e) });
+    } finally {
+      demoting = false;
+    }
+  }
+
+  async function renewOnce(): Promise<void> {
+    if (renewing) return;
+    renewing = true;
+    const sentAt = mono();
+    try {
+      const raw = await Promise.race([o.renew(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('renew timed out')), o.renewEveryMs).unref())]);
+      if (raw !== undefined && !stopped) {
+        o.agent.acceptLease(raw, sentAt);
+        emit({ kind: 'renewed' });
+      }
+    } catch (e) {
+      emit({ kind: 'renew-failed', detail: e instanceof Error ? e.message : String(e) });
+    } finally {
+      renewing = false;
+    }
+  }
+
+  const checkEvery = Math.max(20, Math.min(o.renewEveryMs, o.demoteBeforeMs / 4));
+  let lastRenew = -Infinity;
+  let timer: NodeJS.Timeout | undefined;
+  async function loop(): Promise<void> {
+    if (stopped) return;
+    if (mono() - lastRenew >= o.renewEveryMs) {
+      lastRenew = mono();
+      void renewOnce();
+    }
+    await guard();
+    if (!stopped) timer = setTimeout(() => { void loop(); }, checkEvery);
+  }
+  timer = setTimeout(() => { void loop(); }, 0);
+  return {
+    stop() { stopped = true; if (timer) clearTimeout(timer); },
+    async check() { await renewOnce(); await guard(); },
+  };
+}
