@@ -105,7 +105,7 @@ http {
   // the legitimate client's latency with the load generator's own work.
   const floodRun = new Promise<{ total: number; p99: number; limited: number }>((resolve, reject) => {
     execFile(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/lib/load.ts'), gwFlood.url, flooder.key, '20', '2000', String(DURATION + 1)], (err, stdout) => {
-      if (err) reject(err); else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as { total: number; p99: number; limited: number });
+      if (err) reject(new Error(`flood client failed: ${err.message}`)); else resolve(JSON.parse(stdout.trim().split('\n').pop()!) as { total: number; p99: number; limited: number });
     });
   });
   await new Promise((r) => setTimeout(r, 1500)); // let the flood reach its rate first
