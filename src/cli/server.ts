@@ -7,15 +7,7 @@ import { DEFAULT_RETENTION, type Retention } from '../server/store/types.js';
 import { tlsFilesFromPkiDir, type TlsFiles } from '../server/tls.js';
 import { readSecretFile } from '../util/fs.js';
 import { emit, note } from './print.js';
-
-function parseListen(field: string) {
-  return (v: string): Listen => {
-    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(v);
-    const port = m ? Number(m[3]) : NaN;
-    if (m === null || port > 65535) throw new InputError('E_BAD_LISTEN', 'expected HOST:PORT (port 0 = any free port)', { field, exitCode: 2 });
-    return { host: (m[1] ?? m[2])!, port };
-  };
-}
+import { parseListen } from './listen.js';
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 /** `raw=2d,1m=30d,1h=400d,events=400d` (any subset). */

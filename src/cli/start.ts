@@ -11,15 +11,7 @@ import { grafanaDashboard } from '../server/dashboard/grafana.js';
 import { openAppDb } from '../server/state/appdb.js';
 import { readStdin, writeFileAtomic } from '../util/fs.js';
 import { emit, note } from './print.js';
-
-function parseListen(field: string) {
-  return (v: string): Listen => {
-    const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(v);
-    const port = m ? Number(m[3]) : NaN;
-    if (m === null || port > 65535) throw new InputError('E_BAD_LISTEN', 'expected HOST:PORT (port 0 = any free port)', { field, exitCode: 2 });
-    return { host: (m[1] ?? m[2])!, port };
-  };
-}
+import { parseListen } from './listen.js';
 
 /** Password from stdin when piped, else typed at the TTY twice without echo; never from argv. */
 async function readPassword(): Promise<string> {
