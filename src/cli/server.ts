@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import { InputError } from '../errors.js';
+import { pino } from 'pino';
+import { startAnoguard } from '../demo/start.js';
 import { createLogger } from '../log.js';
-import { runServer, type Listen } from '../server/run.js';
-import { DEFAULT_STORE_URL, openStore, redactStoreUrl } from '../server/store/open.js';
+import type { Listen } from '../server/run.js';
+import { DEFAULT_STORE_URL, redactStoreUrl } from '../server/store/open.js';
 import { DEFAULT_RETENTION, type Retention } from '../server/store/types.js';
 import { tlsFilesFromPkiDir, type TlsFiles } from '../server/tls.js';
 import { readSecretFile } from '../util/fs.js';
@@ -35,6 +37,7 @@ function parsePositiveInt(field: string) {
 
 interface ServerCliOptions {
   store: string;
+  dataDir: string;
   listen: Listen;
   webListen: Listen;
   pkiDir?: string;
@@ -46,15 +49,19 @@ interface ServerCliOptions {
   metricsTokenFile?: string;
   maxInflight: number;
   retention?: Retention;
+  alerts?: string;
+  webTlsCert?: string;
+  webTlsKey?: string;
 }
 
 export function register(program: Command): void {
   program
     .command('server')
-    .description('run the anoguard server: mTLS ingest for agents, storage, /metrics (the dashboard comes on the web listener)')
+    .description('run the anoguard server: mTLS ingest for agents, storage, alerts, the dashboard and /metrics (no demo)')
     .option('--store <url>', 'sqlite:PATH or postgres://user@host/db (password: PGPASSWORD or ~/.pgpass)', DEFAULT_STORE_URL)
+    .option('--data-dir <dir>', 'state directory (dashboard accounts, generated admin password)', './data')
     .option('--listen <host:port>', 'agents\' mTLS ingest listener', parseListen('listen'), { host: '127.0.0.1', port: 8443 })
-    .option('--web-listen <host:port>', 'operators\' listener (/metrics; dashboard)', parseListen('web-listen'), { host: '127.0.0.1', port: 8080 })
+    .option('--web-listen <host:port>', 'operators\' listener (dashboard, /metrics); off loopback it needs --web-tls-*', parseListen('web-listen'), { host: '127.0.0.1', port: 8080 })
     .option('--pki-dir <dir>', 'PKI directory from `anoguard pki init` (ca.crt, crl.pem, certs/NAME.crt, private/NAME.key)')
     .option('--cert-name <name>', 'server certificate name in --pki-dir', 'server')
     .option('--ca <file>', 'CA certificate (overrides --pki-dir)')
@@ -64,6 +71,9 @@ export function register(program: Command): void {
     .option('--metrics-token-file <file>', '0600 file with the bearer token for /metrics (required off loopback)')
     .option('--max-inflight <n>', 'batches written at once before 503 + Retry-After', parsePositiveInt('max-inflight'), 8)
     .option('--retention <spec>', 'per tier, e.g. raw=2d,1m=30d,1h=400d,events=400d', parseRetention)
+    .option('--alerts <file>', 'alerts.yaml: rule thresholds, notifiers')
+    .option('--web-tls-cert <file>', 'PEM certificate chain for HTTPS on the web listener')
+    .option('--web-tls-key <file>', 'PEM key (0600) for HTTPS on the web listener')
     .action(async (o: ServerCliOptions, cmd: Command) => {
       const base = o.pkiDir !== undefined ? tlsFilesFromPkiDir(o.pkiDir, o.certName) : undefined;
       const pick = (v: string | undefined, d: string | undefined, field: string): string => {
@@ -75,22 +85,29 @@ export function register(program: Command): void {
         ca: pick(o.ca, base?.ca, 'ca'), cert: pick(o.cert, base?.cert, 'cert'), key: pick(o.key, base?.key, 'key'),
         ...((o.crl ?? base?.crl) !== undefined ? { crl: (o.crl ?? base?.crl)! } : {}),
       };
+      if ((o.webTlsCert === undefined) !== (o.webTlsKey === undefined)) {
+        throw new InputError('E_TLS_PAIR', 'give both --web-tls-cert and --web-tls-key', { field: o.webTlsCert === undefined ? 'web-tls-cert' : 'web-tls-key', exitCode: 2 });
+      }
       const metricsToken = o.metricsTokenFile !== undefined ? readSecretFile(o.metricsTokenFile, 'metrics-token-file').trim() : undefined;
       if (metricsToken === '') throw new InputError('E_EMPTY_TOKEN', 'metrics token file is empty', { field: 'metrics-token-file', exitCode: 2 });
-      const logger = createLogger('server');
-      const store = await openStore(o.store, o.retention ? { retention: o.retention } : {});
-      let server;
-      try {
-        server = await runServer({
-          store, logger, tls, ingest: o.listen, web: o.webListen, maxInFlight: o.maxInflight,
-          ...(metricsToken !== undefined ? { metricsToken } : {}),
-        });
-      } catch (e) {
-        await store.close();
-        throw e;
-      }
-      emit(cmd, { ingest: server.ingestUrl, web: server.webUrl, store: redactStoreUrl(o.store) }, () =>
-        `anoguard server: ingest on ${server.ingestUrl} (mTLS), web on ${server.webUrl} (/metrics), store ${redactStoreUrl(o.store)}`);
+      // stdout carries the JSON or the summary; logs go to stderr.
+      const logger = createLogger('server', {}, pino.destination(2));
+      const s = await startAnoguard({
+        dataDir: o.dataDir, demo: false, logger, store: o.store, tls, ingest: o.listen, web: o.webListen, maxInFlight: o.maxInflight,
+        ...(o.pkiDir !== undefined ? { pkiDir: o.pkiDir } : {}),
+        ...(o.retention ? { storeOptions: { retention: o.retention } } : {}),
+        ...(metricsToken !== undefined ? { metricsToken } : {}),
+        ...(o.alerts ? { alertsFile: o.alerts } : {}),
+        ...(o.webTlsCert && o.webTlsKey ? { webTls: { cert: o.webTlsCert, key: o.webTlsKey } } : {}),
+      });
+      const store = redactStoreUrl(o.store);
+      emit(cmd, { ingest: s.ingestUrl, web: s.webUrl, store, user: s.adminUser, passwordFile: s.passwordFile ?? null }, () => [
+        'anoguard server',
+        `  dashboard  ${s.webUrl} (also /metrics)`,
+        s.passwordFile ? `  login      ${s.adminUser} / password in ${s.passwordFile} (0600)` : '  login      with an account from `anoguard user add`',
+        `  ingest     ${s.ingestUrl} (mTLS)`,
+        `  store      ${store}`,
+      ].join('\n'));
       await new Promise<void>((resolve) => {
         const stop = () => {
           note('anoguard server: stopping');
@@ -99,6 +116,6 @@ export function register(program: Command): void {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
-      await server.close();
+      await s.stop();
     });
 }

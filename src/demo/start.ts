@@ -10,7 +10,8 @@ import { assembleDashboard } from '../server/dashboard/assemble.js';
 import { runServer, type Listen, type RunningServer } from '../server/run.js';
 import { openAppDb } from '../server/state/appdb.js';
 import { openStore } from '../server/store/open.js';
-import { tlsFilesFromPkiDir } from '../server/tls.js';
+import type { StoreOptions } from '../server/store/types.js';
+import { tlsFilesFromPkiDir, type TlsFiles } from '../server/tls.js';
 import type { SimHandle } from '../sim/index.js';
 import { readSecretFile, writeFileAtomic } from '../util/fs.js';
 import { DEMO_NODES, startDemoNetwork, type DemoNetwork } from './run.js';
@@ -25,6 +26,15 @@ export interface StartOptions {
   /** PEM files for HTTPS on the web listener; required when it is not loopback */
   webTls?: { cert: string; key: string };
   logger: Logger;
+  /** Outside the demo: the store URL (default `sqlite:DATA/anoguard.db`). */
+  store?: string;
+  storeOptions?: StoreOptions;
+  /** Outside the demo: the ingest TLS files (default: the `server` certificate of DATA/pki). */
+  tls?: TlsFiles;
+  /** PKI directory whose certificates the expiry alert watches (default DATA/pki). */
+  pkiDir?: string;
+  metricsToken?: string;
+  maxInFlight?: number;
   /** demo tuning (tests) */
   blockTimeMs?: number;
   agentIntervalMs?: number;
@@ -82,13 +92,14 @@ export async function startAnoguard(o: StartOptions): Promise<Started> {
       writeFileAtomic(passwordFile, `${password}\n`, { mode: 0o600 });
     }
     if (demo) net = await startDemoNetwork({ dataDir, logger: o.logger, ...(o.blockTimeMs ? { blockTimeMs: o.blockTimeMs } : {}), ...(o.agentIntervalMs ? { agentIntervalMs: o.agentIntervalMs } : {}) });
-    const pkiDir = net ? net.pki.dir : realPki;
-    const tls = net ? net.pki.serverTls : tlsFilesFromPkiDir(realPki, 'server');
-    const store = await openStore(`sqlite:${join(net ? join(dataDir, 'demo') : dataDir, 'anoguard.db')}`);
+    const pkiDir = net ? net.pki.dir : o.pkiDir ?? realPki;
+    const tls = net ? net.pki.serverTls : o.tls ?? tlsFilesFromPkiDir(realPki, 'server');
+    const store = await openStore(net ? `sqlite:${join(dataDir, 'demo', 'anoguard.db')}` : o.store ?? `sqlite:${join(dataDir, 'anoguard.db')}`, o.storeOptions);
     dash = assembleDashboard({ store, db, alertConfig: cfg, logger: o.logger, secureCookies: o.webTls !== undefined, demo, pkiDir });
     try {
       server = await runServer({
         store, logger: o.logger, tls, ingest: o.ingest ?? { host: '127.0.0.1', port: demo ? 0 : 8443 }, web: o.web, plugins: [dash.plugin],
+        ...(o.metricsToken !== undefined ? { metricsToken: o.metricsToken } : {}), ...(o.maxInFlight !== undefined ? { maxInFlight: o.maxInFlight } : {}),
         ...(o.webTls ? { webHttps: { cert: readPem(o.webTls.cert, 'web-tls-cert'), key: readSecretFile(o.webTls.key, 'web-tls-key') } } : {}),
       });
     } catch (e) {
