@@ -5,14 +5,14 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { initCa, issueCert } from '../../src/pki/ca.js';
 import { pkiPaths } from '../../src/pki/layout.js';
-import { ROOT } from '../helpers/cli.js';
+import { spawnJsonCommand } from '../helpers/server-process.js';
 import { credsFromFiles, postJson, type ClientCreds } from './tls-client.js';
 
 const PASS = 'crash test passphrase, srv';
@@ -24,26 +24,12 @@ const T0 = Date.now() - 3_600_000;
 const creds: Record<string, ClientCreds> = {};
 let child: ChildProcess | undefined;
 
-function startServerProcess(): Promise<{ proc: ChildProcess; ingest: string }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [
-      '--import', 'tsx', `${ROOT}src/cli/main.ts`, '--json', 'server', '--store', `sqlite:${db}`,
-      '--listen', '127.0.0.1:0', '--web-listen', '127.0.0.1:0', '--pki-dir', pki, '--cert-name', 'localhost',
-    ], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`server did not start: ${err}`)); }, 60_000);
-    proc.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      try {
-        const j = JSON.parse(out) as { ingest: string };
-        clearTimeout(timer);
-        resolve({ proc, ingest: j.ingest });
-      } catch { /* not complete yet */ }
-    });
-    proc.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${err}`)); });
-  });
+async function startServerProcess(): Promise<{ proc: ChildProcess; ingest: string }> {
+  const { proc, json } = await spawnJsonCommand<{ ingest: string }>([
+    'server', '--store', `sqlite:${db}`, '--data-dir', join(root, 'data'),
+    '--listen', '127.0.0.1:0', '--web-listen', '127.0.0.1:0', '--pki-dir', pki, '--cert-name', 'localhost',
+  ]);
+  return { proc, ingest: json.ingest };
 }
 
 const AGENTS = ['crash-a', 'crash-b', 'crash-c'];

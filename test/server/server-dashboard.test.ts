@@ -5,12 +5,13 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initCa, issueCert } from '../../src/pki/ca.js';
-import { ROOT, runCli } from '../helpers/cli.js';
+import { runCli } from '../helpers/cli.js';
+import { spawnJsonCommand } from '../helpers/server-process.js';
 
 const PASS = 'server dashboard test passphrase';
 const root = mkdtempSync(join(tmpdir(), 'anoguard-srv-dash-'));
@@ -28,27 +29,13 @@ after(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function startServer(): Promise<{ web: string; passwordFile: string }> {
-  return new Promise((resolve, reject) => {
-    const proc = spawn(process.execPath, [
-      '--import', 'tsx', `${ROOT}src/cli/main.ts`, '--json', 'server', '--data-dir', data, '--store', `sqlite:${join(data, 'anoguard.db')}`,
-      '--listen', '127.0.0.1:0', '--web-listen', '127.0.0.1:0', '--pki-dir', pki, '--cert-name', 'localhost',
-    ], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child = proc;
-    let out = '';
-    let err = '';
-    const timer = setTimeout(() => { proc.kill('SIGKILL'); reject(new Error(`server did not start: ${err}`)); }, 60_000);
-    proc.stdout.on('data', (d: Buffer) => {
-      out += d.toString();
-      try {
-        const j = JSON.parse(out) as { web: string; passwordFile: string };
-        clearTimeout(timer);
-        resolve(j);
-      } catch { /* not complete yet */ }
-    });
-    proc.stderr.on('data', (d: Buffer) => { err += d.toString(); });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited ${code}: ${err}`)); });
-  });
+async function startServer(): Promise<{ web: string; passwordFile: string }> {
+  const { proc, json } = await spawnJsonCommand<{ web: string; passwordFile: string }>([
+    'server', '--data-dir', data, '--store', `sqlite:${join(data, 'anoguard.db')}`,
+    '--listen', '127.0.0.1:0', '--web-listen', '127.0.0.1:0', '--pki-dir', pki, '--cert-name', 'localhost',
+  ]);
+  child = proc;
+  return json;
 }
 
 describe('anoguard server serves the dashboard', () => {
