@@ -1,32 +1,13 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { planCreateIdentity } from '../../src/identity/plan.js';
-import { assembleBundle, manifestHashOf, parseBundle, verifyBundle, type Bundle } from '../../src/identity/bundle.js';
-import { bytesToHex } from '../../src/factom/index.js';
-import { hb, loadVectors, vector } from './helpers.js';
+import { manifestHashOf, parseBundle, verifyBundle, type Bundle } from '../../src/identity/bundle.js';
+import { loadVectors, vector, vectorCreateBundle } from './helpers.js';
 
 const V = loadVectors();
 const F = V.fixedInputs;
 const AT = F.commitTimestampMillis + 60_000;
 
-function createBundle(): Bundle {
-  const plan = planCreateIdentity({
-    identitySeeds: F.levelSeedsHex.map(hb),
-    rootNonce: hb(vector(V, 'server.identity-root-chain').expected.nonceHex as string),
-    managementNonce: hb(vector(V, 'server.server-management-chain').expected.nonceHex as string),
-    blockSigningPublicKey: hb(vector(V, 'server.new-block-signing-key').expected.blockSigningPublicKeyHex as string),
-    bitcoin: { keyLevel: 0, keyType: 0, hash160: hb(F.btcHash160Hex) },
-    mhash: hb(vector(V, 'server.new-matryoshka-hash').expected.mhashHex as string),
-    timestampSeconds: F.identityTimestampSeconds,
-    signer: { ecSeed: hb(F.ecSeedHex), commitTimeMs: F.commitTimestampMillis },
-  });
-  return assembleBundle({
-    network: 'mainnet',
-    createdAtMs: F.commitTimestampMillis,
-    identity: { rootChainId: bytesToHex(plan.rootChainId), managementChainId: bytesToHex(plan.managementChainId), idKey1Hex: bytesToHex(plan.idKey1) },
-    items: plan.items,
-  });
-}
+const createBundle = (): Bundle => vectorCreateBundle('mainnet');
 
 const flipHexAt = (s: string, i: number): string => s.slice(0, i) + ((parseInt(s[i]!, 16) ^ 1).toString(16)) + s.slice(i + 1);
 

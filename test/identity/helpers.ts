@@ -3,6 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SHARED } from '../helpers/cli.js';
+import { bytesToHex } from '../../src/factom/index.js';
+import { assembleBundle, type Bundle } from '../../src/identity/bundle.js';
+import { planCreateIdentity } from '../../src/identity/plan.js';
 
 export interface Vector {
   id: string;
@@ -56,3 +59,25 @@ export function cleanup(dir: string): void {
 }
 
 export const hb = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'));
+
+/** The identity-creation bundle built from the vector file's fixed inputs (nonces from the vectors). */
+export function vectorCreateBundle(network: Bundle['network']): Bundle {
+  const V = loadVectors();
+  const F = V.fixedInputs;
+  const plan = planCreateIdentity({
+    identitySeeds: F.levelSeedsHex.map(hb),
+    rootNonce: hb(vector(V, 'server.identity-root-chain').expected.nonceHex as string),
+    managementNonce: hb(vector(V, 'server.server-management-chain').expected.nonceHex as string),
+    blockSigningPublicKey: hb(vector(V, 'server.new-block-signing-key').expected.blockSigningPublicKeyHex as string),
+    bitcoin: { keyLevel: 0, keyType: 0, hash160: hb(F.btcHash160Hex) },
+    mhash: hb(vector(V, 'server.new-matryoshka-hash').expected.mhashHex as string),
+    timestampSeconds: F.identityTimestampSeconds,
+    signer: { ecSeed: hb(F.ecSeedHex), commitTimeMs: F.commitTimestampMillis },
+  });
+  return assembleBundle({
+    network,
+    createdAtMs: F.commitTimestampMillis,
+    identity: { rootChainId: bytesToHex(plan.rootChainId), managementChainId: bytesToHex(plan.managementChainId), idKey1Hex: bytesToHex(plan.idKey1) },
+    items: plan.items,
+  });
+}

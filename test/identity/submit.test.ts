@@ -3,35 +3,16 @@ import assert from 'node:assert/strict';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createFactomdClient } from '../../src/factomd/client.js';
-import { planCreateIdentity } from '../../src/identity/plan.js';
-import { assembleBundle, type Bundle } from '../../src/identity/bundle.js';
+import type { Bundle } from '../../src/identity/bundle.js';
 import { submitBundle } from '../../src/identity/submit.js';
-import { bytesToHex } from '../../src/factom/index.js';
 import { startFakeFactomd } from './fake-factomd.js';
-import { cleanup, hb, loadVectors, tempDir, vector } from './helpers.js';
+import { cleanup, loadVectors, tempDir, vector, vectorCreateBundle } from './helpers.js';
 
 const V = loadVectors();
 const F = V.fixedInputs;
 const AT = F.commitTimestampMillis + 60_000;
 
-function createBundle(): Bundle {
-  const plan = planCreateIdentity({
-    identitySeeds: F.levelSeedsHex.map(hb),
-    rootNonce: hb(vector(V, 'server.identity-root-chain').expected.nonceHex as string),
-    managementNonce: hb(vector(V, 'server.server-management-chain').expected.nonceHex as string),
-    blockSigningPublicKey: hb(vector(V, 'server.new-block-signing-key').expected.blockSigningPublicKeyHex as string),
-    bitcoin: { keyLevel: 0, keyType: 0, hash160: hb(F.btcHash160Hex) },
-    mhash: hb(vector(V, 'server.new-matryoshka-hash').expected.mhashHex as string),
-    timestampSeconds: F.identityTimestampSeconds,
-    signer: { ecSeed: hb(F.ecSeedHex), commitTimeMs: F.commitTimestampMillis },
-  });
-  return assembleBundle({
-    network: 'local',
-    createdAtMs: F.commitTimestampMillis,
-    identity: { rootChainId: bytesToHex(plan.rootChainId), managementChainId: bytesToHex(plan.managementChainId), idKey1Hex: bytesToHex(plan.idKey1) },
-    items: plan.items,
-  });
-}
+const createBundle = (): Bundle => vectorCreateBundle('local');
 
 describe('bundle submit (idempotent)', () => {
   it('survives lost answers, never commits twice, resumes, and reads the effect back', async () => {
