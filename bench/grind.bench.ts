@@ -1,6 +1,7 @@
 /**
  * Chain-ID grinding throughput on all cores, in one run:
- *  - anoguard's grinder (specialised SHA-256, cached midstate, worker threads),
+ *  - anoguard's grinder (specialised SHA-256, cached midstate, worker threads), with each engine:
+ *    WebAssembly SIMD (4 attempts per i32x4 lane set, the default) and the scalar JS loop,
  *  - (a) a straightforward node:crypto loop in the same number of worker threads,
  *  - (b) the machine's SHA-256 limit from `openssl speed -evp sha256` (compressions/s ÷
  *    compressions per attempt).
@@ -10,11 +11,11 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { availableParallelism, cpus } from 'node:os';
+import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { grindNonce } from '../src/identity/grind.js';
-import { createGrinder } from '../src/identity/grind-core.js';
+import { createEngineGrinder } from '../src/identity/grind-simd.js';
 
 const SECONDS = Number(process.env.GRIND_BENCH_SECONDS ?? 3);
 const threads = availableParallelism();
@@ -25,7 +26,7 @@ const cases = [
   { name: 'management chain', compressions: 3, before: [Uint8Array.of(0), Buffer.from('Server Management'), sha(Buffer.from('root'))] },
 ];
 
-async function anoguardRate(before: Uint8Array[]): Promise<number> {
+async function anoguardRate(before: Uint8Array[], engine: 'simd' | 'scalar'): Promise<number> {
   const ac = new AbortController();
   // Rate between the first and the last progress report, so worker start-up is not counted.
   let first: { attempts: number; ms: number } | undefined;
@@ -34,7 +35,8 @@ async function anoguardRate(before: Uint8Array[]): Promise<number> {
     extIdsBeforeNonce: before,
     want: Uint8Array.of(0x12, 0x34, 0x56, 0x78), // practically never: measure, don't find
     threads,
-    chunkSize: 1 << 15,
+    engine,
+    chunkSize: 1 << 16,
     signal: ac.signal,
     onProgress: (attempts, ms) => {
       if (attempts > 0 && first === undefined) first = { attempts, ms };
@@ -50,14 +52,22 @@ async function anoguardRate(before: Uint8Array[]): Promise<number> {
   return (last.attempts - first.attempts) / ((last.ms - first.ms) / 1000);
 }
 
-/** One core, in process, no workers: the specialised loop alone. */
-function anoguardOneThreadRate(before: Uint8Array[]): number {
-  const g = createGrinder({ prefixHashes: Buffer.concat(before.map(sha)), want: Uint8Array.of(0x12, 0x34, 0x56, 0x78) });
-  const prefix = new Uint8Array(8);
-  const t0 = Date.now();
+/**
+ * One core, in process, no workers: the loop alone, after a warm-up that lets V8 tier the code up.
+ * Also returns attempts per CPU-second of this process, which a busy machine disturbs less.
+ */
+function anoguardOneThreadRate(before: Uint8Array[], engine: 'simd' | 'scalar'): { wall: number; cpu: number } {
+  const { grinder: g } = createEngineGrinder({ prefixHashes: Buffer.concat(before.map(sha)), want: Uint8Array.of(0x12, 0x34, 0x56, 0x78) }, engine);
+  const prefix = new Uint8Array(48);
+  const warm = Date.now();
   let n = 0;
+  while (Date.now() - warm < 1000) { g.searchRange({ kind: 'binary', prefix }, n, n + 50_000); n += 50_000; }
+  const t0 = Date.now();
+  const c0 = process.cpuUsage();
+  n = 0;
   while (Date.now() - t0 < SECONDS * 1000) { g.searchRange({ kind: 'binary', prefix }, n, n + 50_000); n += 50_000; }
-  return n / ((Date.now() - t0) / 1000);
+  const cpu = process.cpuUsage(c0);
+  return { wall: n / ((Date.now() - t0) / 1000), cpu: n / ((cpu.user + cpu.system) / 1e6) };
 }
 
 /** The obvious implementation: per attempt, sha256(nonce) then sha256(P ‖ h) with createHash. */
@@ -108,8 +118,10 @@ function opensslCompressionsPerSecond(): { perSecond: number; raw: string } | un
 const results: Record<string, unknown>[] = [];
 const ossl = opensslCompressionsPerSecond();
 for (const c of cases) {
-  const one = anoguardOneThreadRate(c.before);
-  const ours = await anoguardRate(c.before);
+  const one = anoguardOneThreadRate(c.before, 'simd');
+  const oneScalar = anoguardOneThreadRate(c.before, 'scalar');
+  const ours = await anoguardRate(c.before, 'simd');
+  const scalar = await anoguardRate(c.before, 'scalar');
   const node = await nodeCryptoRate(c.before);
   const limit = ossl ? ossl.perSecond / c.compressions : undefined;
   results.push({
@@ -117,7 +129,11 @@ for (const c of cases) {
     threads,
     compressionsPerAttempt: c.compressions,
     anoguardAttemptsPerSec: Math.round(ours),
-    anoguardOneThreadAttemptsPerSec: Math.round(one),
+    anoguardScalarAttemptsPerSec: Math.round(scalar),
+    ratioSimdVsScalar: Number((ours / scalar).toFixed(2)),
+    anoguardOneThreadAttemptsPerSec: Math.round(one.wall),
+    anoguardOneThreadScalarAttemptsPerSec: Math.round(oneScalar.wall),
+    oneThreadAttemptsPerCpuSecond: { simd: Math.round(one.cpu), scalar: Math.round(oneScalar.cpu), ratio: Number((one.cpu / oneScalar.cpu).toFixed(2)) },
     nodeCryptoAttemptsPerSec: Math.round(node),
     ratioVsNodeCrypto: Number((ours / node).toFixed(2)),
     opensslLimitAttemptsPerSec: limit ? Math.round(limit) : null,
@@ -126,13 +142,17 @@ for (const c of cases) {
   });
 }
 
-const out = { date: new Date().toISOString(), cpu: cpus()[0]?.model ?? 'unknown', cores: threads, node: process.version, seconds: SECONDS, opensslLine: ossl?.raw ?? null, results };
+const out = { date: new Date().toISOString(), loadAverage: loadavg(), cpu: cpus()[0]?.model ?? 'unknown', cores: threads, node: process.version, seconds: SECONDS, opensslLine: ossl?.raw ?? null, results };
 if (process.env.BENCH_RESULTS_DIR) writeFileSync(join(process.env.BENCH_RESULTS_DIR, 'grind.json'), `${JSON.stringify(out, null, 2)}\n`);
-console.log(`grind: ${out.cpu}, ${threads} threads, ${process.version}; openssl: ${out.opensslLine ?? 'n/a'}`);
+console.log(`grind: ${out.cpu}, ${threads} threads, ${process.version}; openssl: ${out.opensslLine ?? 'n/a'}; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
 console.table(results.map((r) => ({
   case: r.case,
-  'anoguard att/s': r.anoguardAttemptsPerSec,
-  '1 thread att/s': r.anoguardOneThreadAttemptsPerSec,
+  'anoguard (SIMD) att/s': r.anoguardAttemptsPerSec,
+  'scalar att/s': r.anoguardScalarAttemptsPerSec,
+  'SIMD/scalar': r.ratioSimdVsScalar,
+  '1 thread SIMD': r.anoguardOneThreadAttemptsPerSec,
+  '1 thread scalar': r.anoguardOneThreadScalarAttemptsPerSec,
+  'SIMD/scalar per CPU-s': (r.oneThreadAttemptsPerCpuSecond as { ratio: number }).ratio,
   'node:crypto att/s': r.nodeCryptoAttemptsPerSec,
   'x node': r.ratioVsNodeCrypto,
   'openssl limit att/s': r.opensslLimitAttemptsPerSec,

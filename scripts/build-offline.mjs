@@ -7,12 +7,14 @@ import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { readFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const outfile = join(root, 'dist', 'anoguard-offline.mjs');
-mkdirSync(join(root, 'dist'), { recursive: true });
+// `--out FILE` builds elsewhere (tests build into a temp dir); the default is dist/anoguard-offline.mjs.
+const outArg = process.argv.indexOf('--out');
+const outfile = outArg > 0 && process.argv[outArg + 1] ? resolve(process.argv[outArg + 1]) : join(root, 'dist', 'anoguard-offline.mjs');
+mkdirSync(dirname(outfile), { recursive: true });
 
 const result = await build({
   absWorkingDir: root,
@@ -40,4 +42,4 @@ if (native.length > 0) {
 }
 chmodSync(outfile, 0o755);
 const digest = createHash('sha256').update(readFileSync(outfile)).digest('hex');
-console.log(`${digest}  dist/anoguard-offline.mjs`);
+console.log(`${digest}  ${relative(process.cwd(), outfile) || outfile}`);

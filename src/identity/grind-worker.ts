@@ -4,11 +4,13 @@
  * with `workerData.anoguardWorker === 'grind'`.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { createGrinder, type NonceLayout } from './grind-core.js';
+import type { NonceLayout } from './grind-core.js';
+import { createEngineGrinder, type GrindEngine } from './grind-simd.js';
 
 export interface GrindJob {
   prefixHashesHex: string;
   wantHex: string;
+  engine: GrindEngine;
 }
 export interface GrindChunk {
   id: number;
@@ -16,6 +18,11 @@ export interface GrindChunk {
   to: number;
   /** Binary layout prefix (random bytes) or absent for the ASCII counter layout. */
   prefixHex?: string;
+}
+/** The first message of a worker: which engine it runs. */
+export interface GrindReady {
+  ready: true;
+  engine: 'simd' | 'scalar';
 }
 export interface GrindChunkResult {
   id: number;
@@ -27,10 +34,12 @@ export function runGrindWorker(): void {
   const port = parentPort;
   if (!port) return;
   const job = (workerData as { job: GrindJob }).job;
-  const grinder = createGrinder({
+  const { grinder, engine } = createEngineGrinder({
     prefixHashes: Buffer.from(job.prefixHashesHex, 'hex'),
     want: Buffer.from(job.wantHex, 'hex'),
-  });
+  }, job.engine);
+  const ready: GrindReady = { ready: true, engine };
+  port.postMessage(ready);
   port.on('message', (chunk: GrindChunk) => {
     const layout: NonceLayout = chunk.prefixHex === undefined
       ? { kind: 'ascii' }

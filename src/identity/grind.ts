@@ -3,8 +3,12 @@
  * specialised SHA-256 of grind-core.ts).
  *
  * Schemes:
- * - `random` (default): nonce = 8 random bytes ‖ uint32 BE counter. Unpredictable, so nobody can
- *   compute and squat the management chain ID from the public root chain ID.
+ * - `random` (default): nonce = 48 random bytes ‖ uint32 BE counter (52 bytes). Unpredictable, so
+ *   nobody can compute and squat the management chain ID from the public root chain ID. The length
+ *   puts the counter in word 12 of the nonce's single SHA-256 block, so rounds 0–11 and 6 of the 48
+ *   schedule words are the same for every attempt of a chunk and are computed once (grind-plan.ts).
+ *   factomd takes any nonce length (`factom-protocol.md` §6.2); the entry grows by 40 bytes, well
+ *   inside its first KiB, so the EC cost does not change.
  * - `counter`: ASCII decimal counter from 1, first hit wins: byte-identical to serveridentity.
  *   Chunks are handed out in order and the answer is the lowest hit once every lower chunk is done,
  *   so the result does not depend on the number of threads.
@@ -14,13 +18,21 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { AnoguardError } from '../errors.js';
 import { nonceBytes } from './grind-core.js';
-import type { GrindChunk, GrindChunkResult, GrindJob } from './grind-worker.js';
+import { simdSupported, type GrindEngine } from './grind-simd.js';
+import type { GrindChunk, GrindChunkResult, GrindJob, GrindReady } from './grind-worker.js';
 
 declare const __ANOGUARD_BUNDLE__: boolean | undefined;
+/** The grind worker's source, embedded by scripts/build-sea.mjs: a SEA has no file to start it from. */
+declare const __ANOGUARD_SEA_WORKER__: string | undefined;
 
 export type NonceScheme = 'random' | 'counter';
 
 export const CHAIN_PREFIX_888888 = new Uint8Array([0x88, 0x88, 0x88]);
+
+/** Random bytes before the counter in a `random` nonce (see the module comment). */
+export const RANDOM_NONCE_PREFIX_BYTES = 48;
+
+export type { GrindEngine } from './grind-simd.js';
 
 export interface GrindOptions {
   /** The ExtIDs of the first entry before the nonce (the nonce is always the last ExtID). */
@@ -36,6 +48,8 @@ export interface GrindOptions {
   /** Give up after this many attempts (tests; default unlimited). */
   maxAttempts?: number;
   randomBytes?: (n: number) => Uint8Array;
+  /** SHA-256 loop: `auto` (default) uses WebAssembly SIMD when available, else the scalar loop. */
+  engine?: GrindEngine;
 }
 
 export interface GrindResult {
@@ -45,6 +59,8 @@ export interface GrindResult {
   /** The counter value of the hit (ASCII scheme: the serveridentity try count). */
   counter: number;
   elapsedMs: number;
+  /** The SHA-256 loop the workers ran. */
+  engine: 'simd' | 'scalar';
 }
 
 const sha256 = (b: Uint8Array): Uint8Array => createHash('sha256').update(b).digest();
@@ -59,6 +75,7 @@ export function chainIdOf(extIds: Uint8Array[]): Uint8Array {
 interface WorkerSpec { target: URL | string; eval: boolean; extra: Record<string, unknown> }
 
 function workerSpec(): WorkerSpec {
+  if (typeof __ANOGUARD_SEA_WORKER__ === 'string') return { target: __ANOGUARD_SEA_WORKER__, eval: true, extra: { anoguardWorker: 'grind' } };
   if (typeof __ANOGUARD_BUNDLE__ !== 'undefined' && __ANOGUARD_BUNDLE__) {
     return { target: new URL(import.meta.url), eval: false, extra: { anoguardWorker: 'grind' } };
   }
@@ -81,7 +98,9 @@ export async function grindNonce(opts: GrindOptions): Promise<GrindResult> {
   const chunkSize = opts.chunkSize ?? (scheme === 'counter' ? 1 << 16 : 1 << 18);
   const rnd = opts.randomBytes ?? ((n: number) => new Uint8Array(nodeRandomBytes(n)));
   const prefixHashes = Buffer.concat(opts.extIdsBeforeNonce.map(sha256));
-  const job: GrindJob = { prefixHashesHex: prefixHashes.toString('hex'), wantHex: Buffer.from(want).toString('hex') };
+  const engine = opts.engine ?? 'auto';
+  if (engine === 'simd' && !simdSupported()) throw new AnoguardError('E_GRIND_NO_SIMD', 'this Node.js has no WebAssembly SIMD; use the scalar engine', { field: 'engine' });
+  const job: GrindJob = { prefixHashesHex: prefixHashes.toString('hex'), wantHex: Buffer.from(want).toString('hex'), engine };
   const spec = workerSpec();
   const started = Date.now();
   if (opts.signal?.aborted) throw new AnoguardError('E_CANCELLED', 'grinding cancelled');
@@ -99,6 +118,7 @@ export async function grindNonce(opts: GrindOptions): Promise<GrindResult> {
     const prefixes = new Map<number, Uint8Array>();
     let lowestPending = 0;
     let bestHit: { id: number; hit: number } | undefined;
+    let ranEngine: 'simd' | 'scalar' = engine === 'scalar' ? 'scalar' : 'simd';
     const timer = opts.onProgress ? setInterval(() => opts.onProgress?.(attempts, Date.now() - started), 250) : undefined;
 
     const finish = (err: unknown, result?: GrindResult): void => {
@@ -122,7 +142,7 @@ export async function grindNonce(opts: GrindOptions): Promise<GrindResult> {
         throw new AnoguardError('E_GRIND_BUG', 'grinder reported a nonce whose chain ID does not match (a bug)');
       }
       opts.onProgress?.(attempts, Date.now() - started);
-      return { nonce: layoutNonce, chainId, attempts, counter: hit, elapsedMs: Date.now() - started };
+      return { nonce: layoutNonce, chainId, attempts, counter: hit, elapsedMs: Date.now() - started, engine: ranEngine };
     };
 
     const dispatch = (w: Worker): void => {
@@ -139,7 +159,7 @@ export async function grindNonce(opts: GrindOptions): Promise<GrindResult> {
       if (scheme === 'counter') {
         chunk = { id, from: 1 + id * chunkSize, to: 1 + (id + 1) * chunkSize };
       } else {
-        const prefix = rnd(8);
+        const prefix = rnd(RANDOM_NONCE_PREFIX_BYTES);
         prefixes.set(id, prefix);
         chunk = { id, from: 0, to: chunkSize, prefixHex: Buffer.from(prefix).toString('hex') };
       }
@@ -174,11 +194,16 @@ export async function grindNonce(opts: GrindOptions): Promise<GrindResult> {
     for (let i = 0; i < threads; i++) {
       const w = new Worker(spec.target, { eval: spec.eval, workerData: { job, ...spec.extra } });
       workers.push(w);
-      w.on('message', (r: GrindChunkResult) => onResult(w, r));
+      w.on('message', (m: GrindChunkResult | GrindReady) => {
+        if ('ready' in m) { if (m.engine === 'scalar') ranEngine = 'scalar'; return; }
+        onResult(w, m);
+      });
       w.on('error', (e) => finish(new AnoguardError('E_GRIND_WORKER', `grind worker failed: ${e.message}`, { cause: e })));
       w.on('exit', (code) => {
         if (!settled && code !== 0) finish(new AnoguardError('E_GRIND_WORKER', `grind worker exited with code ${code}`));
       });
+      // Two chunks in flight per worker, so it never waits for the main thread between chunks.
+      dispatch(w);
       dispatch(w);
     }
   });

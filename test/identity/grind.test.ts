@@ -62,9 +62,9 @@ describe('grind core (specialised SHA-256)', () => {
 });
 
 describe('grindNonce (worker threads)', () => {
-  it('random scheme finds a 2-byte prefix with 2 workers; the nonce is 12 bytes', async () => {
+  it('random scheme finds a 2-byte prefix with 2 workers; the nonce is 48 random bytes and a counter', async () => {
     const r = await grindNonce({ extIdsBeforeNonce: rootBefore, want: hb('8888'), threads: 2, chunkSize: 1 << 14 });
-    assert.equal(r.nonce.length, 12);
+    assert.equal(r.nonce.length, 52);
     assert.equal(Buffer.from(chainIdOf([...rootBefore, r.nonce])).subarray(0, 2).toString('hex'), '8888');
     assert.deepEqual(r.chainId, chainIdOf([...rootBefore, r.nonce]));
   });
