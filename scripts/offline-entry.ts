@@ -4,8 +4,8 @@
  * started on this file with `workerData.anoguardWorker === 'grind'` runs the grinder instead.
  */
 import { isMainThread } from 'node:worker_threads';
-import { Command, CommanderError } from 'commander';
-import { isAnoguardError } from '../src/errors.js';
+import { Command } from 'commander';
+import { runProgram } from '../src/cli/exit.js';
 import { register as registerIdentity } from '../src/cli/identity.js';
 import { register as registerBundle } from '../src/cli/bundle.js';
 import { runGrindWorker } from '../src/identity/grind-worker.js';
@@ -29,22 +29,7 @@ async function main(argv: string[]): Promise<number> {
     const i = list?.findIndex((c) => c.name() === name) ?? -1;
     if (list && i >= 0) list.splice(i, 1);
   }
-  const json = argv.includes('--json');
-  try {
-    await program.parseAsync(argv, { from: 'user' });
-    return typeof process.exitCode === 'number' ? process.exitCode : 0;
-  } catch (e) {
-    if (e instanceof CommanderError) {
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : 2;
-    }
-    if (isAnoguardError(e)) {
-      if (json) process.stdout.write(`${JSON.stringify({ error: e.toJSON() })}\n`);
-      process.stderr.write(`anoguard: ${e.toLine()}\n`);
-      return e.exitCode;
-    }
-    process.stderr.write(`anoguard: internal error (a bug, please report it)\n${(e as Error)?.stack ?? String(e)}\n`);
-    return 1;
-  }
+  return runProgram(program, argv);
 }
 
 if (isMainThread) {

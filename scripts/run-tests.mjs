@@ -25,8 +25,10 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-// The dashboard tests serve the built web app: build it once when it is missing.
-if (!existsSync(join(root, 'web/dist/index.html'))) {
+// The dashboard tests serve the built web app: build it when it is missing or older than its sources.
+const newest = (dir) => Math.max(...readdirSync(dir).map((n) => { const p = join(dir, n); return statSync(p).isDirectory() ? newest(p) : statSync(p).mtimeMs; }));
+const built = join(root, 'web/dist/index.html');
+if (!existsSync(built) || statSync(built).mtimeMs < newest(join(root, 'web/src'))) {
   const r = await new Promise((res) => spawn(process.execPath, [join(root, 'web/build.mjs')], { stdio: 'inherit' }).on('exit', res));
   if (r !== 0) process.exit(1);
 }

@@ -1,8 +1,7 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../../errors.js';
+import { loadYamlConfig } from '../../util/yaml-config.js';
 import { NotifierConfigSchema } from '../notify/types.js';
 
 const duration = z.union([z.number().nonnegative(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h|d)$/, 'a duration like 90s, 15m, 2h or 30d')])
@@ -64,15 +63,7 @@ export function parseAlertConfig(value: unknown, source = 'alerts'): AlertConfig
   return r.data;
 }
 
+/** Reads and validates alerts.yaml; errors carry the file and line (and the field path). */
 export function loadAlertConfig(path: string): AlertConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError('E_NO_FILE', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, { field: 'alerts', exitCode: 2 });
-  }
-  const doc = parseDocument(text, { prettyErrors: true });
-  const err = doc.errors[0];
-  if (err) throw new InputError('E_ALERT_CONFIG', `YAML: ${err.message.split('\n')[0]}`, { field: path, exitCode: 2 });
-  return parseAlertConfig(doc.toJS(), path);
+  return loadYamlConfig(path, AlertConfigSchema, { code: 'E_ALERT_CONFIG', fileField: 'alerts' });
 }
