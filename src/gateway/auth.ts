@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, hash, randomBytes, scrypt as scryptCb, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { InputError } from '../errors.js';
 import type { GatewayConfig } from './config.js';
@@ -44,52 +44,56 @@ export async function verifyPassword(password: string, stored: string): Promise<
 
 /**
  * Authenticates a request from its headers alone (before the body is read, so a flood of bad
- * requests costs us no body parsing). API keys are compared by SHA-256 in constant time. Basic
- * passwords need scrypt, which is deliberately slow; a verified header is remembered (keyed by an
- * HMAC under a per-process secret, never the header itself) so a legitimate client pays once.
+ * requests costs us no body parsing). API keys are looked up by their SHA-256: the map is keyed by
+ * the digest of the presented key, so lookup time depends on a hash the caller cannot steer, not
+ * on how much of a real key it guessed. Basic passwords need scrypt, which is deliberately slow; a
+ * verified header is remembered (keyed by an HMAC under a per-process secret, never the header
+ * itself) so a legitimate client pays once. Returns synchronously except when scrypt must run, so
+ * the common case costs the request no extra turn of the event loop.
  */
 export function createAuthenticator(cfg: GatewayConfig['auth']) {
-  const keys = cfg.apiKeys.map((k) => ({ ...k, digest: Buffer.from(k.sha256, 'hex') }));
+  // One result object per key, shared by all its requests (nothing is allocated per request).
+  const byDigest = new Map<string, AuthResult>(cfg.apiKeys.map((k) => [k.sha256, { ok: true, principal: { name: k.name, kind: 'apiKey', rate: k.rate, allowWrites: k.allowWrites } }]));
   const users = new Map(cfg.basic.map((u) => [u.user, u]));
   const cacheKey = randomBytes(32);
   const verified = new Map<string, { principal: Principal; until: number }>();
   const CACHE_MS = 5 * 60_000;
   const CACHE_MAX = 10_000;
+  const anonymous: AuthResult = { ok: true, principal: { name: 'anonymous', kind: 'anonymous', rate: undefined, allowWrites: false } };
+  const invalid: AuthResult = { ok: false, reason: 'invalid' };
+  const missing: AuthResult = { ok: false, reason: 'missing' };
+  const apiKeyPrincipal = (token: string): AuthResult => byDigest.get(hash('sha256', token, 'hex')) ?? invalid;
 
-  function apiKeyPrincipal(token: string): AuthResult {
-    const digest = createHash('sha256').update(token, 'utf8').digest();
-    let found: (typeof keys)[number] | undefined;
-    for (const k of keys) if (timingSafeEqual(k.digest, digest)) found = k;
-    if (!found) return { ok: false, reason: 'invalid' };
-    return { ok: true, principal: { name: found.name, kind: 'apiKey', rate: found.rate, allowWrites: found.allowWrites } };
+  async function verifyBasic(value: string, ck: string, now: number): Promise<AuthResult> {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    const colon = decoded.indexOf(':');
+    if (colon < 1) return invalid;
+    const user = users.get(decoded.slice(0, colon));
+    if (!user || !(await verifyPassword(decoded.slice(colon + 1), user.scrypt))) return invalid;
+    const principal: Principal = { name: user.user, kind: 'basic', rate: user.rate, allowWrites: user.allowWrites };
+    if (verified.size >= CACHE_MAX) verified.clear();
+    verified.set(ck, { principal, until: now + CACHE_MS });
+    return { ok: true, principal };
   }
 
-  return async function authenticate(headers: Record<string, string | string[] | undefined>): Promise<AuthResult> {
+  return function authenticate(headers: Record<string, string | string[] | undefined>): AuthResult | Promise<AuthResult> {
     const xKey = headers['x-api-key'];
     const authz = headers.authorization;
-    if (typeof xKey === 'string' && xKey.length > 0) return xKey.length > 256 ? { ok: false, reason: 'invalid' } : apiKeyPrincipal(xKey);
+    if (typeof xKey === 'string' && xKey.length > 0) return xKey.length > 256 ? invalid : apiKeyPrincipal(xKey);
     if (typeof authz === 'string' && authz.length > 0) {
-      if (authz.length > 1024) return { ok: false, reason: 'invalid' };
-      const [scheme, value] = [authz.slice(0, authz.indexOf(' ')).toLowerCase(), authz.slice(authz.indexOf(' ') + 1).trim()];
+      if (authz.length > 1024) return invalid;
+      const sp = authz.indexOf(' ');
+      const [scheme, value] = [authz.slice(0, sp).toLowerCase(), authz.slice(sp + 1).trim()];
       if (scheme === 'bearer') return apiKeyPrincipal(value);
       if (scheme === 'basic') {
         const ck = createHmac('sha256', cacheKey).update(value).digest('base64');
         const hit = verified.get(ck);
         const now = Date.now();
         if (hit && hit.until > now) return { ok: true, principal: hit.principal };
-        const decoded = Buffer.from(value, 'base64').toString('utf8');
-        const colon = decoded.indexOf(':');
-        if (colon < 1) return { ok: false, reason: 'invalid' };
-        const user = users.get(decoded.slice(0, colon));
-        if (!user || !(await verifyPassword(decoded.slice(colon + 1), user.scrypt))) return { ok: false, reason: 'invalid' };
-        const principal: Principal = { name: user.user, kind: 'basic', rate: user.rate, allowWrites: user.allowWrites };
-        if (verified.size >= CACHE_MAX) verified.clear();
-        verified.set(ck, { principal, until: now + CACHE_MS });
-        return { ok: true, principal };
+        return verifyBasic(value, ck, now);
       }
-      return { ok: false, reason: 'invalid' };
+      return invalid;
     }
-    if (cfg.required) return { ok: false, reason: 'missing' };
-    return { ok: true, principal: { name: 'anonymous', kind: 'anonymous', rate: undefined, allowWrites: false } };
+    return cfg.required ? missing : anonymous;
   };
 }

@@ -1,7 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { parseDocument, LineCounter } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { loadYamlConfig } from '../util/yaml-config.js';
 import { KNOWN_METHODS, NEVER_FORWARDED, READ_ONLY_METHODS, WRITE_METHODS, CACHEABLE_METHODS } from './methods.js';
 
 const hostPort = z.object({
@@ -124,23 +123,5 @@ export function parseGatewayConfig(raw: unknown, source = 'gateway config'): Gat
 
 /** Reads the YAML file; syntax errors name the line, schema errors the field path and its line. */
 export function loadGatewayConfig(path: string): GatewayConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError('E_NO_FILE', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, { field: 'config', exitCode: 2 });
-  }
-  const lc = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0]!;
-    const pos = lc.linePos(e.pos[0]);
-    throw new InputError('E_GATEWAY_CONFIG', e.message.split('\n')[0] ?? 'YAML syntax error', { field: `${path}:${pos.line}:${pos.col}` });
-  }
-  const r = GatewayConfigSchema.safeParse(doc.toJS());
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  const node = doc.getIn(issue.path as (string | number)[], true) as { range?: [number, number, number] } | undefined;
-  const line = node?.range ? `:${lc.linePos(node.range[0]).line}` : '';
-  throw new InputError('E_GATEWAY_CONFIG', issue.message, { field: `${path}${line}: ${issue.path.map(String).join('.') || '(root)'}` });
+  return loadYamlConfig(path, GatewayConfigSchema, { code: 'E_GATEWAY_CONFIG', exitCode: 1, fileField: 'config' });
 }

@@ -1,21 +1,27 @@
 import http from 'node:http';
 import https from 'node:https';
 import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import type { AddressInfo, Socket } from 'node:net';
 import { pino, type Logger } from 'pino';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { RateLimiterMemory, BurstyRateLimiter, RateLimiterRes } from 'rate-limiter-flexible';
 import { REDACT_PATHS } from '../log.js';
 import type { GatewayConfig } from './config.js';
-import { createAuthenticator, type Principal } from './auth.js';
+import { createAuthenticator, type AuthResult, type Principal } from './auth.js';
 import { createUpstreamPool, UpstreamError } from './upstream.js';
-import { createAnswerCache, type CachedAnswer } from './cache.js';
+import { createAnswerCache, replyBytes, type CachedAnswer } from './cache.js';
+import { createTokenBuckets, type TokenBuckets } from './ratelimit.js';
 import { parseRpcBody, serializeCall, errorReply, INTERNAL_ERROR, METHOD_NOT_FOUND, type RpcCall } from './jsonrpc.js';
 import { CACHEABLE_METHODS, WRITE_METHODS } from './methods.js';
 
 export interface GatewayOptions {
-  /** access log destination; default: asynchronous stdout */
+  /** event log (upstream health, errors); default: asynchronous stdout */
   logger?: Logger;
+  /**
+   * Where access-log lines (one JSON object and a newline each) go. Default: the same stdout
+   * stream as the event log when no `logger` is given, else the logger's `info` level.
+   */
+  accessLog?: { write(line: string): unknown };
 }
 
 export interface Gateway {
@@ -28,18 +34,47 @@ export interface Gateway {
 }
 
 const WRITES: ReadonlySet<string> = new Set(WRITE_METHODS);
-const JSON_HEADERS = { 'content-type': 'application/json' };
+/** Access-log lines waiting for a slow stdout are dropped past this, so a blocked log cannot grow the heap without bound. */
+const ACCESS_LOG_MAX_BUFFER = 16 * 1024 * 1024;
 
-interface Limiter {
-  consume(key: string, points?: number): Promise<RateLimiterRes>;
+interface Reply {
+  status: number;
+  body: string | Buffer;
+  upstream?: string | undefined;
+  cache?: 'hit' | 'miss' | undefined;
 }
 
-/** `rps` per second sustained, plus `burst` extra per second drawn only when the sustained allowance is spent. */
-function makeLimiter(rate: { rps: number; burst: number }, prefix: string): Limiter {
-  const sustained = new RateLimiterMemory({ keyPrefix: `${prefix}-s`, points: Math.max(1, Math.round(rate.rps)), duration: 1 });
-  if (rate.burst <= 0) return sustained;
-  const burst = new RateLimiterMemory({ keyPrefix: `${prefix}-b`, points: rate.burst, duration: 1 });
-  return new BurstyRateLimiter(sustained, burst);
+/** What the access log and metrics need about one request, filled in as it goes. */
+interface RequestState {
+  started: number;
+  ip: string;
+  label: string;
+  principal: string;
+  upstream: string | undefined;
+  cache: string | undefined;
+}
+
+/** Reads a request body up to `max` bytes; undefined when it is larger, aborted or broken. */
+function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | undefined> {
+  return new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let n = 0;
+    req.on('data', (c: Buffer) => {
+      n += c.length;
+      if (n > max) { req.removeAllListeners('data'); req.pause(); resolve(undefined); return; }
+      chunks.push(c);
+    });
+    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
+    req.on('error', () => resolve(undefined));
+    req.on('aborted', () => resolve(undefined));
+  });
+}
+
+function hasNoParams(params: unknown): boolean {
+  if (params === undefined || params === null) return true;
+  if (typeof params !== 'object') return false;
+  for (const _ in params) return false;
+  return true;
 }
 
 /**
@@ -47,9 +82,21 @@ function makeLimiter(rate: { rps: number; burst: number }, prefix: string): Limi
  * caps and timeouts against slow senders, strict JSON-RPC validation, a method allow-list, a short
  * cache for hot reads, and failover across several upstream followers. Only POST /v2 is forwarded:
  * /debug and the control panel never are (factomd-ops.md §3.4: /debug leaks the signing key).
+ *
+ * The per-request path is kept lean because it competes with TLS for one core: authentication
+ * and rate limits are synchronous map lookups, cache hits are a byte copy, upstream answers pass
+ * through as bytes, metric children are looked up once per label set, and the access log is one
+ * preformatted line into a buffered stream (no per-request logger object or redaction walk: its
+ * fields never hold credentials).
  */
 export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}): Promise<Gateway> {
-  const log = opts.logger ?? pino({ base: { component: 'gateway' }, redact: { paths: [...REDACT_PATHS], censor: '[REDACTED]' } }, pino.destination({ dest: 1, sync: false, minLength: 4096 }));
+  let stdout: ReturnType<typeof pino.destination> | undefined;
+  let log: Logger;
+  if (opts.logger) log = opts.logger;
+  else {
+    stdout = pino.destination({ dest: 1, sync: false, minLength: 4096, maxLength: ACCESS_LOG_MAX_BUFFER });
+    log = pino({ base: { component: 'gateway' }, redact: { paths: [...REDACT_PATHS], censor: '[REDACTED]' } }, stdout);
+  }
   const registry = new Registry();
   const mRequests = new Counter({ name: 'anoguard_gateway_requests_total', help: 'Requests by JSON-RPC method and HTTP status', labelNames: ['method', 'status'], registers: [registry] });
   const mDuration = new Histogram({ name: 'anoguard_gateway_request_duration_seconds', help: 'Request duration', labelNames: ['method'], buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5], registers: [registry] });
@@ -60,18 +107,59 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   const mHeight = new Gauge({ name: 'anoguard_gateway_upstream_leader_height', help: 'Leader height reported by the upstream', labelNames: ['upstream'], registers: [registry] });
   const mConns = new Gauge({ name: 'anoguard_gateway_open_connections', help: 'Open client connections', registers: [registry] });
   const mRefusedConns = new Counter({ name: 'anoguard_gateway_connections_refused_total', help: 'Connections closed at once (per-IP cap)', registers: [registry] });
+  const mLogDropped = new Counter({ name: 'anoguard_gateway_access_log_dropped_total', help: 'Access-log writes dropped because the log destination fell behind', registers: [registry] });
+
+  // Label sets are bounded (allowed methods and a few fixed labels, a handful of statuses), so the
+  // metric children can be kept: prom-client hashes the label object on every call otherwise.
+  const requestChildren = new Map<string, Counter.Internal>();
+  const durationChildren = new Map<string, Histogram.Internal<'method'>>();
+  const cacheChildren = new Map<string, Counter.Internal>();
+  const countRequest = (label: string, status: number, secs: number): void => {
+    const k = `${label} ${status}`;
+    let c = requestChildren.get(k);
+    if (c === undefined) { c = mRequests.labels(label, String(status)); requestChildren.set(k, c); }
+    c.inc();
+    let h = durationChildren.get(label);
+    if (h === undefined) { h = mDuration.labels(label); durationChildren.set(label, h); }
+    h.observe(secs);
+  };
+  const countCache = (method: string, hit: boolean): void => {
+    const k = `${method} ${hit ? 'hit' : 'miss'}`;
+    let c = cacheChildren.get(k);
+    if (c === undefined) { c = mCache.labels(method, hit ? 'hit' : 'miss'); cacheChildren.set(k, c); }
+    c.inc();
+  };
+
+  const accessSink = opts.accessLog ?? stdout;
+  if (stdout && accessSink === stdout) stdout.on('drop', () => mLogDropped.inc());
+  const accessLog = (st: RequestState, status: number, ms: number): void => {
+    if (accessSink) {
+      // The same shape pino writes for the event log; every string field goes through JSON.stringify.
+      accessSink.write(`{"level":30,"time":${Date.now()},"component":"gateway","ip":${JSON.stringify(st.ip)},"principal":${JSON.stringify(st.principal)},"method":${JSON.stringify(st.label)},"status":${status},"ms":${ms}${st.upstream === undefined ? '' : `,"upstream":${JSON.stringify(st.upstream)}`}${st.cache === undefined ? '' : `,"cache":"${st.cache}"`},"msg":"request"}\n`);
+    } else if (log.isLevelEnabled('info')) {
+      log.info({ ip: st.ip, principal: st.principal, method: st.label, status, ms, upstream: st.upstream, cache: st.cache }, 'request');
+    }
+  };
 
   const authenticate = createAuthenticator(cfg.auth);
-  const ipLimiter = makeLimiter(cfg.limits.perIp, 'ip');
-  const keyLimiters = new Map<string, Limiter>();
-  const defaultKeyLimiter = makeLimiter(cfg.limits.perKey, 'key');
-  const limiterFor = (p: Principal): Limiter => {
-    if (p.kind === 'anonymous') return ipLimiter;
-    if (!p.rate) return defaultKeyLimiter;
-    let l = keyLimiters.get(p.name);
-    if (!l) { l = makeLimiter(p.rate, `key-${p.name}`); keyLimiters.set(p.name, l); }
-    return l;
+  const ipBuckets = createTokenBuckets(cfg.limits.perIp);
+  const defaultKeyBuckets = createTokenBuckets(cfg.limits.perKey);
+  const ownBuckets = new Map<string, TokenBuckets>();
+  const bucketsFor = (p: Principal): TokenBuckets => {
+    if (p.kind === 'anonymous') return ipBuckets;
+    if (!p.rate) return defaultKeyBuckets;
+    let b = ownBuckets.get(p.name);
+    if (!b) { b = createTokenBuckets(p.rate); ownBuckets.set(p.name, b); }
+    return b;
   };
+  const sweeper = setInterval(() => {
+    const now = performance.now();
+    ipBuckets.sweep(now);
+    defaultKeyBuckets.sweep(now);
+    for (const b of ownBuckets.values()) b.sweep(now);
+  }, 10_000);
+  sweeper.unref();
+
   const allowed = new Set(cfg.methods.allow);
   const cacheable = new Set<string>(cfg.cache.methods.filter((m) => (CACHEABLE_METHODS as readonly string[]).includes(m)));
   const cache = createAnswerCache(cfg.cache.ttlMs);
@@ -82,7 +170,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
 
   const clientIp = (req: http.IncomingMessage): string => {
     const peer = req.socket.remoteAddress ?? 'unknown';
-    if (trustProxy.has(peer)) {
+    if (trustProxy.size > 0 && trustProxy.has(peer)) {
       const xff = req.headers['x-forwarded-for'];
       const first = typeof xff === 'string' ? xff.split(',').pop()?.trim() : undefined;
       if (first) return first;
@@ -90,27 +178,38 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     return peer;
   };
 
-  async function forward(call: RpcCall): Promise<{ status: number; body: string; upstream: string; cache?: 'hit' | 'miss' }> {
-    const body = serializeCall(call);
-    if (cacheable.has(call.method) && (call.params === undefined || call.params === null || (typeof call.params === 'object' && Object.keys(call.params).length === 0))) {
+  /** Fetches one cacheable answer from an upstream and keeps only what every caller shares. */
+  async function loadShared(method: string, params: unknown): Promise<CachedAnswer & { upstream: string }> {
+    const r = await pool.send(serializeCall({ id: 0, method, params }), true);
+    const parsed = JSON.parse(r.body.toString('utf8')) as { result?: unknown; error?: unknown };
+    const isError = r.status !== 200 || parsed.error !== undefined;
+    const tail = Buffer.from(`,"${isError ? 'error' : 'result'}":${JSON.stringify(isError ? parsed.error : parsed.result) ?? 'null'}}`);
+    return { status: r.status, tail, isError, upstream: r.upstream };
+  }
+
+  async function forward(call: RpcCall): Promise<Reply> {
+    if (cacheable.has(call.method) && hasNoParams(call.params)) {
+      const fresh = cache.peek(call.method, Date.now());
+      if (fresh !== undefined) {
+        countCache(call.method, true);
+        return { status: fresh.status, body: replyBytes(JSON.stringify(call.id), fresh), upstream: 'cache', cache: 'hit' };
+      }
       let upstreamName = 'cache';
-      const { value, hit } = await cache.get(call.method, async (): Promise<CachedAnswer> => {
-        const r = await pool.send(serializeCall({ id: 0, method: call.method, params: call.params }), true);
-        upstreamName = r.upstream;
-        const parsed = JSON.parse(r.body.toString('utf8')) as { result?: unknown; error?: unknown };
-        const isError = r.status !== 200 || parsed.error !== undefined;
-        return { status: r.status, resultJson: JSON.stringify(isError ? parsed.error : parsed.result), isError };
+      const { value, hit } = await cache.get(call.method, async () => {
+        const a = await loadShared(call.method, call.params);
+        upstreamName = a.upstream;
+        return a;
       });
-      mCache.inc({ method: call.method, result: hit ? 'hit' : 'miss' });
-      const field = value.isError ? 'error' : 'result';
-      return { status: value.status, body: `{"jsonrpc":"2.0","id":${JSON.stringify(call.id)},"${field}":${value.resultJson}}`, upstream: upstreamName, cache: hit ? 'hit' : 'miss' };
+      countCache(call.method, hit);
+      return { status: value.status, body: replyBytes(JSON.stringify(call.id), value), upstream: upstreamName, cache: hit ? 'hit' : 'miss' };
     }
-    const r = await pool.send(body, !WRITES.has(call.method));
-    return { status: r.status, body: r.body.toString('utf8'), upstream: r.upstream };
+    // The upstream echoes the caller's id, so its bytes go back unchanged.
+    const r = await pool.send(serializeCall(call), !WRITES.has(call.method));
+    return { status: r.status, body: r.body, upstream: r.upstream };
   }
 
   /** One call → its reply; the method gate runs here so a batch cannot smuggle a forbidden method. */
-  async function handleCall(call: RpcCall, principal: Principal): Promise<{ status: number; body: string; upstream?: string; cache?: string }> {
+  async function handleCall(call: RpcCall, principal: Principal): Promise<Reply> {
     const method = call.method;
     if (!allowed.has(method) || (WRITES.has(method) && !principal.allowWrites)) {
       return { status: 403, body: JSON.stringify(errorReply(call.id, METHOD_NOT_FOUND, 'Method not found', 'method not allowed by the gateway')) };
@@ -124,93 +223,83 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     }
   }
 
-  function send(res: http.ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
-    res.writeHead(status, { ...JSON_HEADERS, 'content-length': Buffer.byteLength(body), ...extra });
+  /** Answers, then counts and logs the request (every answer goes through here). */
+  function send(res: http.ServerResponse, st: RequestState, status: number, body: string | Buffer, extra?: Record<string, string>): void {
+    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
+    res.writeHead(status, extra === undefined
+      ? { 'content-type': 'application/json', 'content-length': length }
+      : { 'content-type': 'application/json', 'content-length': length, ...extra });
     res.end(body);
+    const ms = performance.now() - st.started;
+    countRequest(st.label, status, ms / 1000);
+    accessLog(st, status, Math.round(ms * 1000) / 1000);
   }
 
-  function tooMany(res: http.ServerResponse, r: unknown, scope: string): void {
+  function tooMany(res: http.ServerResponse, st: RequestState, waitMs: number, scope: 'ip' | 'key'): void {
     mLimited.inc({ scope });
-    const ms = r instanceof RateLimiterRes ? r.msBeforeNext : 1000;
-    send(res, 429, JSON.stringify(errorReply(null, -32000, 'Too many requests')), { 'retry-after': String(Math.max(1, Math.ceil(ms / 1000))) });
+    send(res, st, 429, JSON.stringify(errorReply(null, -32000, 'Too many requests')), { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) });
   }
 
-  async function onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const started = process.hrtime.bigint();
-    const ip = clientIp(req);
-    let label = '-';
-    let principalName = '-';
-    let upstream: string | undefined;
-    let cacheState: string | undefined;
-    res.on('finish', () => {
-      const secs = Number(process.hrtime.bigint() - started) / 1e9;
-      mRequests.inc({ method: label, status: String(res.statusCode) });
-      mDuration.observe({ method: label }, secs);
-      log.info({ ip, principal: principalName, method: label, status: res.statusCode, ms: Math.round(secs * 1e6) / 1e3, upstream, cache: cacheState }, 'request');
-    });
-
-    const path = (req.url ?? '/').split('?')[0];
+  async function onRequest(req: http.IncomingMessage, res: http.ServerResponse, st: RequestState): Promise<void> {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const path = q < 0 ? url : url.slice(0, q);
     if (req.method === 'GET' && path === '/health') {
       const n = pool.healthyCount();
-      send(res, n > 0 ? 200 : 503, JSON.stringify({ status: n > 0 ? 'ok' : 'no healthy upstream', healthyUpstreams: n }));
+      send(res, st, n > 0 ? 200 : 503, JSON.stringify({ status: n > 0 ? 'ok' : 'no healthy upstream', healthyUpstreams: n }));
       return;
     }
-    if (path !== '/v2') { label = 'not-found'; send(res, 404, '{"error":"not found"}'); return; }
-    if (req.method !== 'POST') { label = 'bad-method'; send(res, 405, '{"error":"use POST"}', { allow: 'POST' }); return; }
+    if (path !== '/v2') { st.label = 'not-found'; send(res, st, 404, '{"error":"not found"}'); return; }
+    if (req.method !== 'POST') { st.label = 'bad-method'; send(res, st, 405, '{"error":"use POST"}', { allow: 'POST' }); return; }
 
-    const auth = await authenticate(req.headers);
+    const pending = authenticate(req.headers);
+    const auth: AuthResult = pending instanceof Promise ? await pending : pending;
     if (!auth.ok) {
       mAuthFail.inc();
-      label = 'unauthorized';
+      st.label = 'unauthorized';
       // A failed login also spends the address's allowance, so guessing is rate limited too.
-      try { await ipLimiter.consume(ip); } catch (r) { tooMany(res, r, 'ip'); return; }
-      send(res, 401, JSON.stringify(errorReply(null, -32000, auth.reason === 'missing' ? 'Authentication required' : 'Authentication failed')), { 'www-authenticate': 'Basic realm="anoguard gateway"' });
+      const wait = ipBuckets.take(st.ip, 1, performance.now());
+      if (wait > 0) { tooMany(res, st, wait, 'ip'); return; }
+      send(res, st, 401, JSON.stringify(errorReply(null, -32000, auth.reason === 'missing' ? 'Authentication required' : 'Authentication failed')), { 'www-authenticate': 'Basic realm="anoguard gateway"' });
       return;
     }
     const principal = auth.principal;
-    principalName = principal.name;
-    const limiter = limiterFor(principal);
-    const limitKey = principal.kind === 'anonymous' ? ip : principal.name;
-    try { await limiter.consume(limitKey); } catch (r) { label = 'rate-limited'; tooMany(res, r, principal.kind === 'anonymous' ? 'ip' : 'key'); return; }
+    st.principal = principal.name;
+    const buckets = bucketsFor(principal);
+    const limitKey = principal.kind === 'anonymous' ? st.ip : principal.name;
+    const scope = principal.kind === 'anonymous' ? 'ip' : 'key';
+    const wait = buckets.take(limitKey, 1, performance.now());
+    if (wait > 0) { st.label = 'rate-limited'; tooMany(res, st, wait, scope); return; }
 
+    const tooLarge = () => JSON.stringify(errorReply(null, -32600, 'Invalid Request', `body larger than ${cfg.limits.maxBodyBytes} bytes`));
     const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > cfg.limits.maxBodyBytes) { label = 'too-large'; send(res, 413, JSON.stringify(errorReply(null, -32600, 'Invalid Request', `body larger than ${cfg.limits.maxBodyBytes} bytes`)), { connection: 'close' }); return; }
-    const body = await new Promise<Buffer | undefined>((resolve) => {
-      const chunks: Buffer[] = [];
-      let n = 0;
-      req.on('data', (c: Buffer) => {
-        n += c.length;
-        if (n > cfg.limits.maxBodyBytes) { req.removeAllListeners('data'); req.pause(); resolve(undefined); return; }
-        chunks.push(c);
-      });
-      req.on('end', () => resolve(Buffer.concat(chunks)));
-      req.on('error', () => resolve(undefined));
-      req.on('aborted', () => resolve(undefined));
-    });
-    if (!body) { label = 'too-large'; if (!res.headersSent && !req.destroyed) send(res, 413, JSON.stringify(errorReply(null, -32600, 'Invalid Request', `body larger than ${cfg.limits.maxBodyBytes} bytes`)), { connection: 'close' }); return; }
+    if (declared > cfg.limits.maxBodyBytes) { st.label = 'too-large'; send(res, st, 413, tooLarge(), { connection: 'close' }); return; }
+    const body = await readBody(req, cfg.limits.maxBodyBytes);
+    if (!body) { st.label = 'too-large'; if (!res.headersSent && !req.destroyed) send(res, st, 413, tooLarge(), { connection: 'close' }); return; }
 
     const parsed = parseRpcBody(body, cfg.limits);
-    if (parsed.kind === 'invalid') { label = 'invalid'; send(res, 400, JSON.stringify(parsed.reply)); return; }
+    if (parsed.kind === 'invalid') { st.label = 'invalid'; send(res, st, 400, JSON.stringify(parsed.reply)); return; }
     if (parsed.kind === 'single') {
-      label = parsed.call.method.length <= 40 ? parsed.call.method : 'long-method';
-      if (!allowed.has(parsed.call.method)) label = 'forbidden';
+      const m = parsed.call.method;
+      st.label = !allowed.has(m) ? 'forbidden' : m.length <= 40 ? m : 'long-method';
       const r = await handleCall(parsed.call, principal);
-      upstream = r.upstream;
-      cacheState = r.cache;
-      send(res, r.status, r.body);
+      st.upstream = r.upstream;
+      st.cache = r.cache;
+      send(res, st, r.status, r.body);
       return;
     }
-    label = 'batch';
+    st.label = 'batch';
     // Each element of a batch is one request against the allowance.
     if (parsed.items.length > 1) {
-      try { await limiter.consume(limitKey, parsed.items.length - 1); } catch (r) { tooMany(res, r, principal.kind === 'anonymous' ? 'ip' : 'key'); return; }
+      const more = buckets.take(limitKey, parsed.items.length - 1, performance.now());
+      if (more > 0) { tooMany(res, st, more, scope); return; }
     }
     const replies = await Promise.all(parsed.items.map(async (item): Promise<unknown> => {
       if ('error' in item) return item;
       const r = await handleCall(item, principal);
-      try { return JSON.parse(r.body) as unknown; } catch { return errorReply(item.id, INTERNAL_ERROR, 'Internal error', 'upstream answer could not be read'); }
+      try { return JSON.parse(r.body.toString()) as unknown; } catch { return errorReply(item.id, INTERNAL_ERROR, 'Internal error', 'upstream answer could not be read'); }
     }));
-    send(res, 200, JSON.stringify(replies));
+    send(res, st, 200, JSON.stringify(replies));
   }
 
   const serverOpts: http.ServerOptions = {
@@ -223,9 +312,10 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(cfg.limits.headersTimeoutMs / 2))),
   };
   const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
-    onRequest(req, res).catch((e: unknown) => {
+    const st: RequestState = { started: performance.now(), ip: clientIp(req), label: '-', principal: '-', upstream: undefined, cache: undefined };
+    onRequest(req, res, st).catch((e: unknown) => {
       log.error({ err: (e as Error).message }, 'request failed');
-      if (!res.headersSent) send(res, 500, JSON.stringify(errorReply(null, INTERNAL_ERROR, 'Internal error')));
+      if (!res.headersSent) send(res, st, 500, JSON.stringify(errorReply(null, INTERNAL_ERROR, 'Internal error')));
       else res.destroy();
     });
   };
@@ -295,6 +385,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     },
     upstreams: () => { refreshGauges(); return pool.states(); },
     async close(): Promise<void> {
+      clearInterval(sweeper);
       pool.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

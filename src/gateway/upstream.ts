@@ -1,8 +1,7 @@
-import http from 'node:http';
-import https from 'node:https';
 import { readFileSync } from 'node:fs';
 import { readSecretFile } from '../util/fs.js';
 import type { GatewayConfig } from './config.js';
+import { createHttp1Pool } from './http1.js';
 
 export interface UpstreamState {
   name: string;
@@ -27,11 +26,7 @@ export class UpstreamError extends Error {
 
 interface Upstream {
   state: UpstreamState;
-  target: URL;
-  agent: http.Agent;
-  auth: string | undefined;
-  lib: typeof http | typeof https;
-  ca: Buffer | undefined;
+  client: ReturnType<typeof createHttp1Pool>;
 }
 
 /**
@@ -42,48 +37,31 @@ interface Upstream {
 export function createUpstreamPool(cfg: GatewayConfig, onChange?: (s: UpstreamState) => void) {
   const ups: Upstream[] = cfg.upstreams.map((u, i) => {
     const target = new URL('/v2', u.url);
-    const lib = target.protocol === 'https:' ? https : http;
+    const secure = target.protocol === 'https:';
     const password = u.passwordFile ? readSecretFile(u.passwordFile, `upstreams.${i}.passwordFile`).trim() : '';
+    const auth = u.user ? `Basic ${Buffer.from(`${u.user}:${password}`).toString('base64')}` : undefined;
     return {
       state: { name: u.name ?? target.host, url: target.origin, up: true, consecutiveFailures: 0, leaderHeight: undefined, lastError: undefined },
-      target,
-      lib,
-      ca: u.caFile ? readFileSync(u.caFile) : undefined,
-      agent: new lib.Agent({ keepAlive: true, maxSockets: 256, maxFreeSockets: 64, timeout: 30_000 }),
-      auth: u.user ? `Basic ${Buffer.from(`${u.user}:${password}`).toString('base64')}` : undefined,
+      // Keep-alive with room for every concurrent request: a request that waits for a free
+      // connection adds its wait to the client's latency.
+      client: createHttp1Pool({
+        host: target.hostname.replace(/^\[|\]$/g, ''),
+        port: Number(target.port) || (secure ? 443 : 80),
+        tls: secure,
+        ca: u.caFile ? readFileSync(u.caFile) : undefined,
+        path: target.pathname,
+        extraHeaders: auth ? `Authorization: ${auth}\r\n` : '',
+      }, { maxSockets: 256, idleTimeoutMs: 30_000 }),
     };
   });
   let rr = 0;
   let timer: NodeJS.Timeout | undefined;
 
-  function post(u: Upstream, body: string, timeoutMs: number, maxBytes: number): Promise<UpstreamReply> {
-    return new Promise((resolve, reject) => {
-      const req = u.lib.request(u.target, {
-        method: 'POST',
-        agent: u.agent,
-        ...(u.ca ? { ca: u.ca } : {}),
-        headers: {
-          'content-type': 'application/json',
-          'content-length': Buffer.byteLength(body),
-          ...(u.auth ? { authorization: u.auth } : {}),
-        },
-      });
-      const fail = (msg: string) => { req.destroy(); reject(new UpstreamError(msg, u.state.name)); };
-      const t = setTimeout(() => fail(`timeout after ${timeoutMs} ms`), timeoutMs);
-      req.on('error', (e) => { clearTimeout(t); reject(new UpstreamError(e.message, u.state.name)); });
-      req.on('response', (res) => {
-        const chunks: Buffer[] = [];
-        let n = 0;
-        res.on('data', (c: Buffer) => {
-          n += c.length;
-          if (n > maxBytes) { clearTimeout(t); fail(`response larger than ${maxBytes} bytes`); return; }
-          chunks.push(c);
-        });
-        res.on('end', () => { clearTimeout(t); resolve({ status: res.statusCode ?? 502, body: Buffer.concat(chunks), upstream: u.state.name }); });
-        res.on('error', (e) => { clearTimeout(t); reject(new UpstreamError(e.message, u.state.name)); });
-      });
-      req.end(body);
-    });
+  function post(u: Upstream, body: string, timeoutMs: number, maxBytes: number, idempotent: boolean): Promise<UpstreamReply> {
+    return u.client.request(body, timeoutMs, maxBytes, idempotent).then(
+      (r) => ({ status: r.status, body: r.body, upstream: u.state.name }),
+      (e: unknown) => { throw new UpstreamError((e as Error).message, u.state.name); },
+    );
   }
 
   function markFailure(u: Upstream, msg: string): void {
@@ -98,7 +76,7 @@ export function createUpstreamPool(cfg: GatewayConfig, onChange?: (s: UpstreamSt
   async function checkAll(): Promise<void> {
     await Promise.all(ups.map(async (u) => {
       try {
-        const r = await post(u, '{"jsonrpc":"2.0","id":0,"method":"heights"}', cfg.health.timeoutMs, 64 * 1024);
+        const r = await post(u, '{"jsonrpc":"2.0","id":0,"method":"heights"}', cfg.health.timeoutMs, 64 * 1024, true);
         const parsed = JSON.parse(r.body.toString('utf8')) as { result?: { leaderheight?: unknown } };
         const h = parsed.result?.leaderheight;
         if (r.status !== 200 || typeof h !== 'number') throw new Error(`bad heights answer (HTTP ${r.status})`);
@@ -146,7 +124,7 @@ export function createUpstreamPool(cfg: GatewayConfig, onChange?: (s: UpstreamSt
       let lastErr: unknown;
       for (const u of idempotent ? candidates : candidates.slice(0, 1)) {
         try {
-          return await post(u, body, cfg.limits.upstreamTimeoutMs, cfg.limits.maxResponseBytes);
+          return await post(u, body, cfg.limits.upstreamTimeoutMs, cfg.limits.maxResponseBytes, idempotent);
         } catch (e) {
           lastErr = e;
           markFailure(u, (e as Error).message);
@@ -156,7 +134,7 @@ export function createUpstreamPool(cfg: GatewayConfig, onChange?: (s: UpstreamSt
     },
     close(): void {
       if (timer) clearInterval(timer);
-      for (const u of ups) u.agent.destroy();
+      for (const u of ups) u.client.close();
     },
   };
 }

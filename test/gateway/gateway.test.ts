@@ -142,6 +142,56 @@ describe('RPC gateway', () => {
     }
   });
 
+  it('serves a cached answer with each caller\'s own id, whatever its characters', async () => {
+    const g2 = await startGateway(parseGatewayConfig(config({ cache: { ttlMs: 60_000 } })), { logger: silent });
+    try {
+      const ids: unknown[] = ['plain', 'quote " backslash \\ é 😀', 0, -42, null];
+      const replies = [];
+      for (const id of ids) replies.push(await request(g2.url, { body: rpc('properties', id), headers: key() }));
+      const first = JSON.parse(replies[0]!.body) as { result: unknown };
+      for (const [i, r] of replies.entries()) {
+        assert.equal(r.status, 200);
+        const j = JSON.parse(r.body) as { jsonrpc: string; id: unknown; result: unknown };
+        assert.equal(j.jsonrpc, '2.0');
+        assert.deepEqual(j.id, ids[i]);
+        assert.deepEqual(j.result, first.result);
+        assert.equal(Number(r.headers['content-length']), Buffer.byteLength(r.body));
+      }
+    } finally {
+      await g2.close();
+    }
+  });
+
+  it('writes one access-log line per request, without credentials, and counts it in the metrics', async () => {
+    const lines: string[] = [];
+    const g2 = await startGateway(parseGatewayConfig(config()), { logger: silent, accessLog: { write: (l: string) => lines.push(l) } });
+    try {
+      await request(g2.url, { body: rpc('heights', 5), headers: key() });
+      await request(g2.url, { body: rpc('heights'), headers: key('agk_not_a_real_key') });
+      await request(g2.url, { body: rpc('heights'), headers: { authorization: `Basic ${Buffer.from('ops:not the password').toString('base64')}` } });
+      assert.equal(lines.length, 3);
+      for (const l of lines) {
+        assert.ok(l.endsWith('}\n'));
+        assert.ok(!l.includes(reader.key) && !l.includes('agk_not_a_real_key') && !l.includes('not the password') && !l.includes('b3BzOm5vdCB0aGUgcGFzc3dvcmQ'), l);
+      }
+      const [good, bad] = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+      assert.equal(good!.principal, 'reader');
+      assert.equal(good!.method, 'heights');
+      assert.equal(good!.status, 200);
+      assert.equal(typeof good!.ms, 'number');
+      assert.equal(good!.ip, '127.0.0.1');
+      assert.equal(good!.msg, 'request');
+      assert.equal(bad!.status, 401);
+      assert.equal(bad!.principal, '-');
+      const text = await g2.registry.metrics();
+      assert.match(text, /anoguard_gateway_requests_total\{method="heights",status="200"\} 1\n/);
+      assert.match(text, /anoguard_gateway_requests_total\{method="unauthorized",status="401"\} 2\n/);
+      assert.match(text, /anoguard_gateway_request_duration_seconds_count\{method="heights"\} 1\n/);
+    } finally {
+      await g2.close();
+    }
+  });
+
   it('rejects malformed requests with factomd-style errors', async () => {
     const cases: [string | Buffer, number, number][] = [
       ['{not json', 400, -32700],
