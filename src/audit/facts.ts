@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseNetSockets, type Listener } from '../agent/probes/listeners.js';
+import { parseNetSockets, type Listener } from '../util/proc-net.js';
 import { loadFactomdConfig } from '../factom/factomd-conf.js';
 import { factomdPaths } from '../render/factomd-conf.js';
 import type { Host, Topology } from '../topology/schema.js';

@@ -1,36 +1,13 @@
-import { z } from 'zod';
-import type { Listener } from '../agent/probes/listeners.js';
+import type { Listener } from '../util/proc-net.js';
 import type { Host, Role, Topology } from '../topology/schema.js';
 import type { FirewallModel } from './parse/firewall.js';
 import type { SshdConfig } from './parse/sshd.js';
 
-export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const;
-export type Severity = (typeof SEVERITIES)[number];
-
-export const PROFILES = ['ano', 'devsec', 'cis-l1', 'lynis-strict'] as const;
-export type Profile = (typeof PROFILES)[number];
-
-export const STATUSES = ['pass', 'fail', 'skipped'] as const;
-export type Status = (typeof STATUSES)[number];
-
-/** The JSON contract of `anoguard audit --json` (issue 5). */
-export const AuditResultSchema = z.object({
-  id: z.string().regex(/^ANO-[A-Z]+-\d{3}$/),
-  title: z.string(),
-  severity: z.enum(SEVERITIES),
-  status: z.enum(STATUSES),
-  detail: z.string(),
-  refs: z.array(z.string()),
-});
-export type AuditResult = z.infer<typeof AuditResultSchema>;
-
-export const AuditReportSchema = z.object({
-  host: z.string(),
-  profile: z.enum(PROFILES),
-  score: z.number().min(0).max(100),
-  results: z.array(AuditResultSchema),
-});
-export type AuditReport = z.infer<typeof AuditReportSchema>;
+export {
+  AuditReportSchema, AuditResultSchema, PROFILES, SEVERITIES, STATUSES,
+  type AuditReport, type AuditResult, type Profile, type Severity, type Status,
+} from './report-schema.js';
+import type { Profile, Severity, Status } from './report-schema.js';
 
 /** A fact is either gathered or not, with the reason; a check on a missing fact is skipped, never passed. */
 export type Fact<T> = { ok: true; value: T } | { ok: false; reason: string };

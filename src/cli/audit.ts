@@ -1,15 +1,16 @@
 import { Option, type Command } from 'commander';
 import { auditHost, type AuditOptions } from '../audit/audit.js';
 import { exitCodeFor, listChecks, renderText, toSarif } from '../audit/report.js';
+import { pushReport, pushUrl, readPushTls, type PushTls } from '../audit/push.js';
 import { createLocalRunner, type Runner } from '../audit/runner.js';
 import { createSshRunner, parseSshTarget } from '../audit/ssh-runner.js';
 import { PROFILES, SEVERITIES, type Profile, type Severity } from '../audit/types.js';
-import { InputError } from '../errors.js';
+import { isAnoguardError, InputError } from '../errors.js';
 import { findHost } from '../topology/derive.js';
 import { loadTopology } from '../topology/load.js';
 import { Roles, type Role, type Topology } from '../topology/schema.js';
 import { readSecretFile } from '../util/fs.js';
-import { emit, wantsJson } from './print.js';
+import { emit, note, wantsJson } from './print.js';
 import { VERSION } from './program.js';
 
 interface AuditFlags {
@@ -27,6 +28,12 @@ interface AuditFlags {
   sshdConfig?: string;
   listChecks?: boolean;
   verbose?: boolean;
+  push?: string;
+  cert?: string;
+  key?: string;
+  ca?: string;
+  pkiDir?: string;
+  certName?: string;
 }
 
 const usage = (field: string, msg: string): InputError => new InputError('E_USAGE', msg, { field, exitCode: 2 });
@@ -65,6 +72,12 @@ export function register(program: Command): void {
     .option('--sshd-config <path>', 'the config file the running sshd was started with (passed to sshd -T -f)')
     .option('--list-checks', 'print the check catalogue and exit')
     .option('-v, --verbose', 'also list passed checks in the text output')
+    .option('--push <url>', 'also send the JSON report to the anoguard server\'s ingest listener (https://host:8443), over mTLS')
+    .option('--cert <file>', 'with --push: the host\'s agent certificate (PEM)')
+    .option('--key <file>', 'with --push: its private key (0600 file)')
+    .option('--ca <file>', 'with --push: the anoguard CA certificate')
+    .option('--pki-dir <dir>', 'with --push: PKI directory holding ca.crt, certs/NAME.crt, private/NAME.key')
+    .option('--cert-name <name>', 'with --push and --pki-dir: the host\'s certificate name')
     .action(async (o: AuditFlags, cmd: Command) => {
       if (o.listChecks) {
         const list = listChecks();
@@ -75,6 +88,13 @@ export function register(program: Command): void {
       if (o.host && !o.topology) throw usage('host', '--host needs --topology');
       if (o.topology && !o.host) throw usage('topology', '--topology needs --host');
       if (o.ssh && o.local) throw usage('local', '--local and --ssh are exclusive');
+      const tlsFlag = (['cert', 'key', 'ca', 'pkiDir', 'certName'] as const).find((k) => o[k] !== undefined);
+      if (tlsFlag && o.push === undefined) throw usage(tlsFlag.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`), 'only used with --push');
+      let pushTls: PushTls | undefined;
+      if (o.push !== undefined) {
+        pushUrl(o.push);
+        pushTls = readPushTls(o);
+      }
       const topology = o.topology ? loadTopology(o.topology) : undefined;
       if (topology && o.host && !findHost(topology, o.host)) throw usage('host', `no host "${o.host}" in ${o.topology}`);
       const runner = await openRunner(o, topology);
@@ -96,5 +116,16 @@ export function register(program: Command): void {
       else emit(cmd, report, () => renderText(report, { color: !process.env.NO_COLOR && process.stdout.isTTY === true, verbose: o.verbose === true }));
       const code = exitCodeFor(report, o.failOn);
       if (code !== 0) process.exitCode = code;
+      if (o.push !== undefined && pushTls) {
+        // The report is already printed: a failed push is reported on stderr and exits 1, without a second JSON document on stdout.
+        try {
+          const ack = await pushReport(o.push, report, pushTls);
+          note(`audit pushed to ${new URL(o.push).host}: stored as the latest audit of node ${ack.node}`);
+        } catch (e) {
+          if (!isAnoguardError(e)) throw e;
+          process.stderr.write(`anoguard: ${e.toLine()}\n`);
+          process.exitCode = 1;
+        }
+      }
     });
 }

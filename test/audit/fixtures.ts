@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseNetSockets } from '../../src/agent/probes/listeners.js';
+import { parseNetSockets } from '../../src/util/proc-net.js';
 import { parseDockerInspect, parsePs } from '../../src/audit/facts.js';
 import { parseIptablesSave, parseNftRuleset } from '../../src/audit/parse/firewall.js';
 import { parseSshdT } from '../../src/audit/parse/sshd.js';

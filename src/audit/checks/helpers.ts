@@ -1,4 +1,4 @@
-import type { Listener } from '../../agent/probes/listeners.js';
+import type { Listener } from '../../util/proc-net.js';
 import { sshdValue, type SshdConfig } from '../parse/sshd.js';
 import { fail, pass, skip, type CheckOutcome, type Fact } from '../types.js';
 

@@ -5,7 +5,7 @@ import { dirname } from 'node:path';
 /**
  * The server's own small state, next to (not inside) the sample store so it works the same with
  * the PostgreSQL store: users, sessions, the operators' audit log, alert state and history,
- * silences, notification attempts. One SQLite file, WAL, 0600.
+ * silences, notification attempts, each node's latest pushed audit report. One SQLite file, WAL, 0600.
  */
 export type AppDb = Database.Database;
 
@@ -20,6 +20,7 @@ CREATE INDEX IF NOT EXISTS alert_history_at ON alert_history(at);
 CREATE TABLE IF NOT EXISTS silences (id TEXT PRIMARY KEY, json TEXT NOT NULL, ends_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS notify_log (id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, notifier TEXT NOT NULL, group_key TEXT NOT NULL, ok INTEGER NOT NULL, attempts INTEGER NOT NULL, error TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS notify_log_at ON notify_log(at);
+CREATE TABLE IF NOT EXISTS audit_reports (node TEXT PRIMARY KEY, received_at INTEGER NOT NULL, json TEXT NOT NULL);
 `;
 
 export function openAppDb(path: string): AppDb {
