@@ -5,14 +5,14 @@
  * validation). The ratio is the pipeline's overhead. Targets (issue 3): ≥ 100 k samples/s on SQLite,
  * ≥ 50 % of raw.
  */
-import { Agent, request } from 'node:https';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fork } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { initCa, issueCert } from '../src/pki/ca.js';
-import { pkiPaths } from '../src/pki/layout.js';
 import { createLogger } from '../src/log.js';
 import { runServer } from '../src/server/run.js';
 import { openStore } from '../src/server/store/open.js';
@@ -20,6 +20,7 @@ import { openSqliteStore } from '../src/server/store/sqlite.js';
 import type { Store } from '../src/server/store/types.js';
 import { tlsFilesFromPkiDir } from '../src/server/tls.js';
 import { startPostgres } from '../test/server/pg-helper.js';
+import type { DoneMsg, PrepareMsg, RunMsg } from './lib/ingest-load.js';
 
 const AGENTS = 20;
 const PER_BATCH = 1000;
@@ -28,62 +29,42 @@ const root = mkdtempSync(join(tmpdir(), 'anoguard-srv-bench-'));
 const PASS = 'bench passphrase, not secret';
 const logger = createLogger('bench', { level: 'silent' });
 
-function makeBodyTemplate(agent: string, i: number): [string, string] {
-  // 1000 samples per batch ≈ 50 series × 20 timestamps, the shape of an outbox draining.
-  const samples = [];
-  const t0 = Date.now() - 3_600_000;
-  for (let k = 0; k < PER_BATCH; k++) {
-    samples.push({ name: k % 2 ? 'node_cpu_seconds_total' : 'node_network_receive_bytes_total', labels: { cpu: String(k % 50), agent: String(i) }, value: k * 1.5, t: t0 + Math.floor(k / 50) * 10_000 });
-  }
-  const json = JSON.stringify({ v: 1, agent, seq: 0, sentAt: Date.now(), samples, events: [] });
-  const [a, b] = json.split('"seq":0');
-  return [a! + '"seq":', b!];
-}
+interface PipelineResult { samplesPerSec: number; batches: number; busy: number; serverCpuUsPerSample: number; loadCpuUsPerSample: number }
 
-/** Shifts all timestamps of a template per seq so each batch writes new rows. */
-function body(tpl: [string, string], seq: number): string {
-  return `${tpl[0]}${seq}${tpl[1].replace(/"t":(\d+)/g, (_m, t: string) => `"t":${Number(t) + seq * 200_000}`)}`;
-}
-
-async function pipeline(storeUrl: string | (() => Store)): Promise<{ samplesPerSec: number; batches: number; busy: number }> {
+/**
+ * The 20 agents run in a separate process (bench/lib/ingest-load.ts), so what is measured here is
+ * the server: its event loop does only the server's work, as in production.
+ */
+async function pipeline(storeUrl: string | (() => Store)): Promise<PipelineResult> {
   const store = typeof storeUrl === 'string' ? await openStore(storeUrl) : storeUrl();
   const server = await runServer({
     store, logger, tls: tlsFilesFromPkiDir(join(root, 'pki'), 'localhost'),
     ingest: { host: '127.0.0.1', port: 0 }, web: { host: '127.0.0.1', port: 0 }, maxInFlight: 8, maintenanceIntervalMs: 3_600_000,
   });
-  const p = pkiPaths(join(root, 'pki'));
-  const ca = readFileSync(p.caCert);
-  let stored = 0;
-  let batches = 0;
-  let busy = 0;
-  // Bodies are prepared ahead so the clients cost the server's cores as little as possible.
-  const agents = Array.from({ length: AGENTS }, (_, i) => {
-    const name = `bench-${i}`;
-    const tpl = makeBodyTemplate(name, i);
-    return { name, bodies: Array.from({ length: 150 }, (_, s) => Buffer.from(body(tpl, s + 1))), agent: new Agent({ keepAlive: true, maxSockets: 1, ca, cert: readFileSync(p.cert(name)), key: readFileSync(p.key(name)) }) };
-  });
-  const post = (a: (typeof agents)[number], b: Buffer) => new Promise<number>((resolve, reject) => {
-    const req = request(`${server.ingestUrl}/ingest/v1/batch`, { method: 'POST', agent: a.agent, servername: 'localhost', headers: { 'content-type': 'application/json', 'content-length': b.length } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
+  const child = fork(fileURLToPath(new URL('./lib/ingest-load.ts', import.meta.url)), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  try {
+    const next = <T>(): Promise<T> => new Promise((resolve, reject) => {
+      const onExit = (code: number | null) => reject(new Error(`load generator exited ${code}`));
+      child.once('exit', onExit);
+      child.once('message', (m) => { child.off('exit', onExit); resolve(m as T); });
     });
-    req.on('error', reject);
-    req.end(b);
-  });
-  const deadline = Date.now() + SECONDS * 1000;
-  const start = Date.now();
-  await Promise.all(agents.map(async (a) => {
-    for (let seq = 1; seq <= a.bodies.length && Date.now() < deadline;) {
-      const code = await post(a, a.bodies[seq - 1]!);
-      if (code === 200) { stored += PER_BATCH; batches++; seq++; }
-      else if (code === 503) { busy++; await new Promise((r) => setTimeout(r, 20)); }
-      else throw new Error(`unexpected ${code}`);
-    }
-  }));
-  const secs = (Date.now() - start) / 1000;
-  for (const a of agents) a.agent.destroy();
-  await server.close();
-  return { samplesPerSec: stored / secs, batches, busy };
+    const ready = next<{ cmd: 'ready' }>();
+    child.send({ cmd: 'prepare', url: server.ingestUrl, pkiDir: join(root, 'pki'), agents: AGENTS, perBatch: PER_BATCH, batchesPerAgent: Math.ceil(SECONDS * 12) } satisfies PrepareMsg);
+    await ready;
+    const done = next<DoneMsg>();
+    const cpu0 = process.cpuUsage();
+    child.send({ cmd: 'run', seconds: SECONDS } satisfies RunMsg);
+    const r = await done;
+    const cpu = process.cpuUsage(cpu0);
+    const stored = Math.max(r.stored, 1);
+    return {
+      samplesPerSec: r.stored / r.secs, batches: r.batches, busy: r.busy,
+      serverCpuUsPerSample: (cpu.user + cpu.system) / stored, loadCpuUsPerSample: r.cpuUs / stored,
+    };
+  } finally {
+    child.kill();
+    await server.close();
+  }
 }
 
 function rawSqlite(path: string, synchronous: 'FULL' | 'NORMAL'): number {
@@ -133,36 +114,44 @@ async function main(): Promise<void> {
   for (let i = 0; i < AGENTS; i++) await issueCert({ dir: join(root, 'pki'), passphrase: PASS, kind: 'agent', name: `bench-${i}` });
 
   const results: Record<string, unknown> = { date: new Date().toISOString(), cpus: cpus().length, cpu: cpus()[0]?.model, agents: AGENTS, perBatch: PER_BATCH, seconds: SECONDS };
-  const sqliteRaw = rawSqlite(join(root, 'raw.db'), 'FULL');
-  const sqlitePipe = await pipeline(`sqlite:${join(root, 'pipe.db')}`);
-  results.sqlite = { rawSamplesPerSec: Math.round(sqliteRaw), pipelineSamplesPerSec: Math.round(sqlitePipe.samplesPerSec), ratio: sqlitePipe.samplesPerSec / sqliteRaw, busy503: sqlitePipe.busy };
-  // synchronous=NORMAL: still safe against a process crash (kill -9), not against power loss; shows the CPU-bound rate.
-  const sqliteRawN = rawSqlite(join(root, 'rawn.db'), 'NORMAL');
-  const sqlitePipeN = await pipeline(() => openSqliteStore(join(root, 'pipen.db'), { synchronous: 'normal' }));
-  results.sqliteNormal = { rawSamplesPerSec: Math.round(sqliteRawN), pipelineSamplesPerSec: Math.round(sqlitePipeN.samplesPerSec), ratio: sqlitePipeN.samplesPerSec / sqliteRawN, busy503: sqlitePipeN.busy };
-
-  const pgs = startPostgres('srv-bench', { fsync: true });
-  try {
-    const admin = new pg.Client({ connectionString: pgs.url });
-    await admin.connect();
-    await admin.query('CREATE DATABASE rawdb');
-    await admin.query('CREATE DATABASE pipedb');
-    await admin.end();
-    const pgRaw = await rawPostgres(pgs.url.replace('/postgres?', '/rawdb?'));
-    const pgPipe = await pipeline(pgs.url.replace('/postgres?', '/pipedb?'));
-    results.postgres = { rawSamplesPerSec: Math.round(pgRaw), pipelineSamplesPerSec: Math.round(pgPipe.samplesPerSec), ratio: pgPipe.samplesPerSec / pgRaw, busy503: pgPipe.busy };
-  } finally {
-    pgs.stop();
+  const row = (raw: number, pipe: PipelineResult) => ({
+    rawSamplesPerSec: Math.round(raw), pipelineSamplesPerSec: Math.round(pipe.samplesPerSec), ratio: pipe.samplesPerSec / raw, busy503: pipe.busy,
+    serverCpuUsPerSample: Number(pipe.serverCpuUsPerSample.toFixed(2)), loadGeneratorCpuUsPerSample: Number(pipe.loadCpuUsPerSample.toFixed(2)),
+  });
+  // BENCH_INGEST=sqlite,postgres picks phases (default: all three).
+  const phases = (process.env.BENCH_INGEST ?? 'sqlite,sqliteNormal,postgres').split(',');
+  if (phases.includes('sqlite')) {
+    const raw = rawSqlite(join(root, 'raw.db'), 'FULL');
+    results.sqlite = row(raw, await pipeline(`sqlite:${join(root, 'pipe.db')}`));
+  }
+  if (phases.includes('sqliteNormal')) {
+    // synchronous=NORMAL: still safe against a process crash (kill -9), not against power loss; shows the CPU-bound rate.
+    const raw = rawSqlite(join(root, 'rawn.db'), 'NORMAL');
+    results.sqliteNormal = row(raw, await pipeline(() => openSqliteStore(join(root, 'pipen.db'), { synchronous: 'normal' })));
+  }
+  if (phases.includes('postgres')) {
+    const pgs = startPostgres('srv-bench', { fsync: true });
+    try {
+      const admin = new pg.Client({ connectionString: pgs.url });
+      await admin.connect();
+      await admin.query('CREATE DATABASE rawdb');
+      await admin.query('CREATE DATABASE pipedb');
+      await admin.end();
+      const raw = await rawPostgres(pgs.url.replace('/postgres?', '/rawdb?'));
+      results.postgres = row(raw, await pipeline(pgs.url.replace('/postgres?', '/pipedb?')));
+    } finally {
+      pgs.stop();
+    }
   }
 
   const table = [
     `load average ${loadavg()[0]!.toFixed(1)} at the end`,
-    '| store | raw batched insert (samples/s) | pipeline, 20 agents over mTLS (samples/s) | pipeline / raw |',
-    '|---|---|---|---|',
-    ...(['sqlite', 'sqliteNormal', 'postgres'] as const).map((k) => {
-      const r = results[k] as { rawSamplesPerSec: number; pipelineSamplesPerSec: number; ratio: number };
+    '| store | raw batched insert (samples/s) | pipeline, 20 agents over mTLS (samples/s) | pipeline / raw | server CPU µs/sample | load generator CPU µs/sample |',
+    '|---|---|---|---|---|---|',
+    ...(['sqlite', 'sqliteNormal', 'postgres'] as const).filter((k) => results[k] !== undefined).map((k) => {
+      const r = results[k] as ReturnType<typeof row>;
       const label = { sqlite: 'SQLite (synchronous=FULL, default)', sqliteNormal: 'SQLite (synchronous=NORMAL)', postgres: 'PostgreSQL 15 (fsync on)' }[k];
-      return `| ${label} | ${r.rawSamplesPerSec.toLocaleString('en')} | ${r.pipelineSamplesPerSec.toLocaleString('en')} | ${(r.ratio * 100).toFixed(0)} % |`;
+      return `| ${label} | ${r.rawSamplesPerSec.toLocaleString('en')} | ${r.pipelineSamplesPerSec.toLocaleString('en')} | ${(r.ratio * 100).toFixed(0)} % | ${r.serverCpuUsPerSample} | ${r.loadGeneratorCpuUsPerSample} |`;
     }),
   ].join('\n');
   process.stdout.write(`${table}\n`);

@@ -80,6 +80,25 @@ export function storeSuite(open: OpenStore): void {
     });
   });
 
+  it('keeps label sets apart whose values look like other label sets', async () => {
+    await withStore(open, { now: () => T0 + HOUR }, async (st) => {
+      // Values may hold any character: none of these may share a series with another.
+      const sets: Record<string, string>[] = [{ a: 'x', b: 'y' }, { a: 'x\u0000b:1:y' }, { a: 'x:1:y' }, { a: 'x', b: '' }, { a: 'x' }, {}, { b: 'y', a: 'x' }];
+      await st.writeBatch('n', 1, sets.map((l, i) => s('m', T0 + i * 1000, i, l)), [], T0);
+      const q = await st.querySeries({ node: 'n', name: 'm', from: T0, to: T0 + MIN, resolution: 1 });
+      const got = q.series.map((x) => [JSON.stringify(Object.entries(x.labels).sort()), x.points.map((p) => p.last)]).sort();
+      const want = [
+        [JSON.stringify([['a', 'x'], ['b', 'y']]), [0, 6]],
+        [JSON.stringify([['a', 'x\u0000b:1:y']]), [1]],
+        [JSON.stringify([['a', 'x:1:y']]), [2]],
+        [JSON.stringify([['a', 'x'], ['b', '']]), [3]],
+        [JSON.stringify([['a', 'x']]), [4]],
+        [JSON.stringify([]), [5]],
+      ].sort();
+      assert.deepEqual(got, want);
+    });
+  });
+
   it('returns the latest value of every series, per node and name', async () => {
     await withStore(open, { now: () => T0 + HOUR }, async (st) => {
       await st.writeBatch('a', 1, [s('node_load1', T0, 1), s('node_load1', T0 + 10_000, 2), s('factomd_leader_height', T0, 1000)], [], T0);

@@ -2,7 +2,8 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { z } from 'zod';
 import { AckSchema, BatchSchema, MAX_BATCH_BYTES, type Ack, type Batch } from '../../agent/payload.js';
 import type { Store } from '../store/types.js';
-import { peerIdentity } from '../tls.js';
+import { peerIdentity, type PeerIdentity } from '../tls.js';
+import { fastParseBatch } from './fast-batch.js';
 import type { ServerMetrics } from '../metrics/self.js';
 
 export interface IngestOptions {
@@ -29,12 +30,21 @@ export const ingestRoutes: FastifyPluginAsync<IngestOptions> = async (app, opts)
   const now = opts.now ?? Date.now;
   const retryAfter = String(opts.retryAfterSeconds ?? 1);
   let inFlight = 0;
+  // A keep-alive connection carries many batches; its certificate is decoded once, not per request.
+  const peers = new WeakMap<object, PeerIdentity>();
+  const peerOf = (socket: object): PeerIdentity | undefined => {
+    let p = peers.get(socket);
+    if (p === undefined && (p = peerIdentity(socket)) !== undefined) peers.set(socket, p);
+    return p;
+  };
 
   app.post<{ Body: Batch; Reply: Ack | ErrorBody }>('/ingest/v1/batch', {
     bodyLimit: MAX_BATCH_BYTES,
     schema: { body: BatchSchema },
     attachValidation: true,
     validatorCompiler: ({ schema }) => (data: unknown) => {
+      const fast = fastParseBatch(data);
+      if (fast !== undefined) return { value: fast };
       const r = (schema as z.ZodType).safeParse(data);
       if (r.success) return { value: r.data };
       const issue = r.error.issues[0];
@@ -42,7 +52,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestOptions> = async (app, opts)
     },
     // Refuse before the body is read: under overload we must not buffer 4 MiB per waiting agent.
     onRequest: async (req, reply) => {
-      const peer = peerIdentity(req.raw.socket);
+      const peer = peerOf(req.raw.socket);
       if (peer === undefined) return reply.code(401).send(fail('E_NO_CLIENT_CERT', 'a client certificate issued by the anoguard CA is required'));
       if (opts.isRevoked?.(peer.serial) === true) {
         opts.metrics?.batches.inc({ result: 'revoked' });
@@ -65,7 +75,7 @@ export const ingestRoutes: FastifyPluginAsync<IngestOptions> = async (app, opts)
       reply.raw.once('close', release);
     },
   }, async (req, reply) => {
-    const peer = peerIdentity(req.raw.socket)!;
+    const peer = peerOf(req.raw.socket)!;
     if (req.validationError) {
       opts.metrics?.batches.inc({ result: 'invalid' });
       const field = (req.validationError as Error & { field?: string }).field;

@@ -15,7 +15,7 @@ export interface MetricsOptions {
 }
 
 /** Label names Prometheus reserves or that we set ourselves get the usual `exported_` prefix. */
-function exportLabel(k: string): string {
+export function exportLabel(k: string): string {
   return k === 'node' || k.startsWith('__') ? `exported_${k}` : k;
 }
 

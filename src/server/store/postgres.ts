@@ -5,6 +5,7 @@ import { bucketRows, labelsKey, matchesLabels, planQuery, severityRank } from '.
 import {
   DEFAULT_RETENTION, type AgentStatus, type EventQuery, type Labels, type LatestValue, type QueryResult, type Retention,
   type RetentionResult, type RollupResult, type SeriesQuery, type Store, type StoreOptions, type StoredEvent, type Tier,
+  type WriteResult,
 } from './types.js';
 
 const MINUTE = 60_000;
@@ -53,7 +54,14 @@ type Row6 = [number, number, number, number, number, number];
  * agent row is locked (SELECT … FOR UPDATE) while its batch commits, so two servers receiving the
  * same retried batch still store it once.
  */
-export async function openPostgresStore(url: string, opts: StoreOptions & { max?: number } = {}): Promise<Store> {
+export interface PostgresStoreOptions extends StoreOptions {
+  /** Pool size; default 8. */
+  max?: number;
+  /** Write groups in flight at once (group commit); default 2. */
+  groups?: number;
+}
+
+export async function openPostgresStore(url: string, opts: PostgresStoreOptions = {}): Promise<Store> {
   const pool = new pg.Pool({ connectionString: url, max: opts.max ?? 8, types });
   pool.on('error', () => { /* an idle client died; the next query reconnects */ });
   try {
@@ -74,26 +82,143 @@ export async function openPostgresStore(url: string, opts: StoreOptions & { max?
   const clock = opts.now ?? Date.now;
   const lateness = opts.latenessMs ?? MINUTE;
   const seriesIds = new Map<string, number>();
+  /*
+   * The canonical key (sorted labels as JSON) costs more CPU than sending the sample, so known
+   * series are found by an order-dependent key that is cheap to build: label names are
+   * [a-zA-Z0-9_] and each value is length-prefixed, so two label sets never share it.
+   */
+  const fastIds = new Map<string, number>();
+  const fastKey = (node: string, s: Sample): string => {
+    let fk = `${node}\u0000${s.name}`;
+    for (const k in s.labels) { const v = s.labels[k]!; fk += `\u0000${k}:${v.length}:${v}`; }
+    return fk;
+  };
+  /** Agents whose row exists: the row is created once, outside any batch transaction. */
+  const knownAgents = new Set<string>();
 
-  async function resolveSeries(client: pg.Pool, node: string, samples: readonly Sample[]): Promise<number[]> {
-    const keys = samples.map((s) => `${s.name}\u0000${labelsKey(s.labels)}`);
-    const missing = [...new Set(keys.filter((k) => !seriesIds.has(`${node}\u0000${k}`)))];
+  /** Ids of the samples' series, in order; unknown ones are added first, in their own statement. */
+  async function resolveSeries(group: readonly Pending[]): Promise<number[][]> {
+    const out = group.map((p) => p.samples.map((s) => fastIds.get(fastKey(p.agent, s)) ?? -1));
+    if (out.every((ids) => !ids.includes(-1))) return out;
+    const keysOf = group.map((p) => p.samples.map((s) => `${p.agent}\u0000${s.name}\u0000${labelsKey(s.labels)}`));
+    const missing = [...new Set(keysOf.flat().filter((k) => !seriesIds.has(k)))];
     if (missing.length > 0) {
-      const names = missing.map((k) => k.slice(0, k.indexOf('\u0000')));
-      const labels = missing.map((k) => k.slice(k.indexOf('\u0000') + 1));
-      await client.query(
-        `INSERT INTO series (node, name, labels) SELECT $1, n, l FROM unnest($2::text[], $3::text[]) AS u(n, l)
+      const parts = missing.map((k) => k.split('\u0000') as [string, string, string]);
+      const cols: [string[], string[], string[]] = [parts.map((x) => x[0]), parts.map((x) => x[1]), parts.map((x) => x[2])];
+      // Committed on its own, before any batch: a cached id never points at a row a rolled-back
+      // transaction took with it. An unused series row is harmless.
+      await pool.query(
+        `INSERT INTO series (node, name, labels) SELECT * FROM unnest($1::text[], $2::text[], $3::text[])
          ON CONFLICT (node, name, labels) DO NOTHING`,
-        [node, names, labels],
+        cols,
       );
-      const r = await client.query<{ id: number; name: string; labels: string }>(
-        `SELECT s.id, s.name, s.labels FROM series s JOIN unnest($2::text[], $3::text[]) AS u(n, l)
-         ON s.node = $1 AND s.name = u.n AND s.labels = u.l`,
-        [node, names, labels],
+      const r = await pool.query<{ id: number; node: string; name: string; labels: string }>(
+        `SELECT s.id, s.node, s.name, s.labels FROM series s JOIN unnest($1::text[], $2::text[], $3::text[]) AS u(o, n, l)
+         ON s.node = u.o AND s.name = u.n AND s.labels = u.l`,
+        cols,
       );
-      for (const row of r.rows) seriesIds.set(`${node}\u0000${row.name}\u0000${row.labels}`, row.id);
+      for (const row of r.rows) seriesIds.set(`${row.node}\u0000${row.name}\u0000${row.labels}`, row.id);
     }
-    return keys.map((k) => seriesIds.get(`${node}\u0000${k}`)!);
+    return group.map((p, i) => p.samples.map((s, j) => {
+      const id = seriesIds.get(keysOf[i]![j]!)!;
+      fastIds.set(fastKey(p.agent, s), id);
+      return id;
+    }));
+  }
+
+  async function ensureAgents(group: readonly Pending[]): Promise<void> {
+    const fresh = [...new Set(group.filter((p) => !knownAgents.has(p.agent)).map((p) => p.agent))].sort();
+    if (fresh.length === 0) return;
+    const seen = fresh.map((a) => Math.min(...group.filter((p) => p.agent === a).map((p) => p.receivedAt)));
+    await pool.query(
+      'INSERT INTO agents SELECT a, 0, s, s FROM unnest($1::text[], $2::int8[]) AS u(a, s) ON CONFLICT (agent) DO NOTHING',
+      [fresh, seen],
+    );
+    for (const a of fresh) knownAgents.add(a);
+  }
+
+  /*
+   * Group commit, as in the SQLite store: the batches that arrive while a group is being written
+   * wait and go together in the next transaction: one lock statement, one write statement and one
+   * commit (one WAL flush) for all of them. Each batch keeps its own seq check, in arrival order,
+   * against the watermark read under the agent rows' locks, and no batch is acknowledged before the
+   * commit. Rows are locked in agent order, so neither two groups of this server nor servers
+   * sharing the database can deadlock; a group that needs an agent row another group holds waits
+   * for its commit and then reads the new watermark.
+   */
+  interface Pending {
+    agent: string; seq: number; samples: readonly Sample[]; events: readonly AgentEvent[]; receivedAt: number;
+    resolve: (r: WriteResult) => void; reject: (e: unknown) => void;
+  }
+  let queue: Pending[] = [];
+  /** Groups written at once: one is built and sent while the other waits for PostgreSQL's commit. */
+  const MAX_GROUPS = opts.groups ?? 2;
+  let active = 0;
+  const writing = new Set<Promise<void>>();
+
+  async function writeGroup(group: Pending[]): Promise<WriteResult[]> {
+    await ensureAgents(group);
+    const ids = await resolveSeries(group);
+    return tx(async (c) => {
+      const agents = [...new Set(group.map((p) => p.agent))].sort();
+      const locked = await c.query<{ agent: string; last_seq: number }>(
+        'SELECT agent, last_seq FROM agents WHERE agent = ANY($1::text[]) ORDER BY agent FOR UPDATE', [agents],
+      );
+      const mark = new Map(locked.rows.map((r) => [r.agent, r.last_seq]));
+      const seen = new Map<string, number>();
+      const sid: string[] = []; const st: string[] = []; const sv: string[] = [];
+      const ev = { node: [] as string[], t: [] as number[], kind: [] as string[], sev: [] as number[], msg: [] as string[], data: [] as string[], at: [] as number[] };
+      let minT = Infinity;
+      const results = group.map((p, i): WriteResult => {
+        const prev = mark.get(p.agent);
+        if (prev === undefined) throw new AnoguardError('E_STORE', `agent row for ${p.agent} is missing`, { field: 'agent' });
+        seen.set(p.agent, Math.max(seen.get(p.agent) ?? 0, p.receivedAt));
+        if (p.seq <= prev) return { ackedSeq: prev, duplicate: true, samples: 0, events: 0 };
+        mark.set(p.agent, p.seq);
+        const pid = ids[i]!;
+        p.samples.forEach((s, k) => {
+          sid.push(String(pid[k]));
+          st.push(String(s.t));
+          sv.push(String(s.value));
+          if (s.t < minT) minT = s.t;
+        });
+        for (const e of p.events) {
+          ev.node.push(p.agent); ev.t.push(e.t); ev.kind.push(e.kind); ev.sev.push(severityRank(e.severity));
+          ev.msg.push(e.message); ev.data.push(JSON.stringify(e.data)); ev.at.push(p.receivedAt);
+        }
+        return { ackedSeq: p.seq, duplicate: false, samples: p.samples.length, events: p.events.length };
+      });
+      // Numbers go as array literals built here: pg's generic array serialiser costs more CPU than
+      // the insert itself. String(number) is the shortest exact form, which float8 reads back exactly.
+      await c.query(
+        `WITH s AS (INSERT INTO samples_raw (series_id, t, v)
+                    SELECT * FROM unnest($1::int[], $2::int8[], $3::float8[]) ON CONFLICT DO NOTHING),
+              e AS (INSERT INTO events (node, t, kind, severity, message, data, received_at)
+                    SELECT * FROM unnest($4::text[], $5::int8[], $6::text[], $7::int2[], $8::text[], $9::jsonb[], $10::int8[])),
+              d AS (UPDATE rollup_state SET dirty_from = LEAST(coalesce(dirty_from, $11::int8), $11::int8)
+                    WHERE tier = '1m' AND done_until > $11::int8)
+         UPDATE agents g SET last_seq = u.q, last_seen = u.s FROM unnest($12::text[], $13::int8[], $14::int8[]) AS u(a, q, s)
+         WHERE g.agent = u.a`,
+        [`{${sid.join(',')}}`, `{${st.join(',')}}`, `{${sv.join(',')}}`, ev.node, ev.t, ev.kind, ev.sev, ev.msg, ev.data, ev.at,
+          minT === Infinity ? null : minT, agents, agents.map((a) => mark.get(a)!), agents.map((a) => seen.get(a)!)],
+      );
+      return results;
+    });
+  }
+
+  function flush(): void {
+    const group = queue;
+    queue = [];
+    active++;
+    const done = writeGroup(group).then(
+      (rs) => { group.forEach((p, i) => p.resolve(rs[i]!)); },
+      (e: unknown) => { for (const p of group) p.reject(e); },
+    ).finally(() => {
+      active--;
+      writing.delete(done);
+      if (queue.length > 0 && active < MAX_GROUPS) flush();
+    });
+    writing.add(done);
   }
 
   async function tx<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
@@ -127,38 +252,11 @@ export async function openPostgresStore(url: string, opts: StoreOptions & { max?
 
     async writeBatch(agent: string, seq: number, samples: readonly Sample[], events: readonly AgentEvent[], receivedAt: number) {
       live();
-      // Dictionary rows are committed on their own, before the batch: cached ids must never point
-      // at rows a rolled-back batch took with it. An unused series row is harmless.
-      const ids = samples.length > 0 ? await resolveSeries(pool, agent, samples) : [];
-      return tx(async (c) => {
-        await c.query('INSERT INTO agents VALUES ($1, 0, $2, $2) ON CONFLICT (agent) DO NOTHING', [agent, receivedAt]);
-        const prev = (await c.query<{ last_seq: number }>('SELECT last_seq FROM agents WHERE agent = $1 FOR UPDATE', [agent])).rows[0]!.last_seq;
-        if (seq <= prev) {
-          await c.query('UPDATE agents SET last_seen = $2 WHERE agent = $1', [agent, receivedAt]);
-          return { ackedSeq: prev, duplicate: true, samples: 0, events: 0 };
-        }
-        if (samples.length > 0) {
-          let minT = Infinity;
-          const ts = samples.map((s) => { if (s.t < minT) minT = s.t; return s.t; });
-          await c.query(
-            'INSERT INTO samples_raw (series_id, t, v) SELECT * FROM unnest($1::int[], $2::int8[], $3::float8[]) ON CONFLICT DO NOTHING',
-            [ids, ts, samples.map((s) => s.value)],
-          );
-          await c.query(
-            "UPDATE rollup_state SET dirty_from = LEAST(coalesce(dirty_from, $1), $1) WHERE tier = '1m' AND done_until > $1",
-            [minT],
-          );
-        }
-        if (events.length > 0) {
-          await c.query(
-            `INSERT INTO events (node, t, kind, severity, message, data, received_at)
-             SELECT $1, * , $7 FROM unnest($2::int8[], $3::text[], $4::int2[], $5::text[], $6::jsonb[])`,
-            [agent, events.map((e) => e.t), events.map((e) => e.kind), events.map((e) => severityRank(e.severity)),
-              events.map((e) => e.message), events.map((e) => JSON.stringify(e.data)), receivedAt],
-          );
-        }
-        await c.query('UPDATE agents SET last_seq = $2, last_seen = $3 WHERE agent = $1', [agent, seq, receivedAt]);
-        return { ackedSeq: seq, duplicate: false, samples: samples.length, events: events.length };
+      return new Promise<WriteResult>((resolve, reject) => {
+        queue.push({ agent, seq, samples, events, receivedAt, resolve, reject });
+        // While a group is being written the newcomers wait for it; otherwise the ones arriving in
+        // this turn of the event loop form the next group.
+        if (active < MAX_GROUPS && queue.length === 1) setImmediate(() => { if (active < MAX_GROUPS && queue.length > 0) flush(); });
       });
     },
 
@@ -295,6 +393,11 @@ export async function openPostgresStore(url: string, opts: StoreOptions & { max?
     async close() {
       if (closed) return;
       closed = true;
+      // Batches already accepted are written (or fail) before the pool goes.
+      for (let i = 0; i < 1000 && (writing.size > 0 || queue.length > 0); i++) {
+        if (queue.length > 0 && active < MAX_GROUPS) flush();
+        await Promise.all(writing);
+      }
       await pool.end();
     },
   };

@@ -98,6 +98,21 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): St
   const markDirty = db.prepare('UPDATE rollup_state SET dirty_from = min(coalesce(dirty_from, @t), @t) WHERE tier = @tier AND done_until > @t');
   const setState = db.prepare('UPDATE rollup_state SET done_until = ?, dirty_from = NULL WHERE tier = ?');
 
+  /*
+   * The canonical key (sorted labels as JSON) costs more than the insert of the sample itself, so
+   * the hot path looks series up by an order-dependent key that is cheap to build: label names are
+   * [a-zA-Z0-9_] and each value is length-prefixed, so two different label sets never share it. A
+   * miss falls back to the canonical key; a set sent in another order just gets a second entry.
+   */
+  const fastIds = new Map<string, number>();
+  function seriesIdFast(node: string, name: string, labels: Labels): number {
+    let fk = `${node}\u0000${name}`;
+    for (const k in labels) { const v = labels[k]!; fk += `\u0000${k}:${v.length}:${v}`; }
+    let id = fastIds.get(fk);
+    if (id === undefined) fastIds.set(fk, (id = seriesId(node, name, labels)));
+    return id;
+  }
+
   function seriesId(node: string, name: string, labels: Labels): number {
     const lk = labelsKey(labels);
     const key = `${node}\u0000${name}\u0000${lk}`;
@@ -120,7 +135,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): St
     let k = 0;
     let minT = Infinity;
     for (const s of samples) {
-      params[k++] = seriesId(agent, s.name, s.labels);
+      params[k++] = seriesIdFast(agent, s.name, s.labels);
       params[k++] = s.t;
       params[k++] = s.value;
       if (s.t < minT) minT = s.t;
@@ -152,6 +167,7 @@ export function openSqliteStore(path: string, opts: SqliteStoreOptions = {}): St
     } catch (e) {
       // Series added in the rolled-back transaction are gone: forget their cached ids.
       seriesIds.clear();
+      fastIds.clear();
       seriesByName.clear();
       for (const p of group) p.reject(e);
       return;
