@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { InputError } from '../errors.js';
+import { loadYamlConfig } from '../util/yaml-config.js';
+import { ControlSection } from './commands/config.js';
 
 /** `10s`, `1m`, `500ms` or a number of seconds. */
 const duration = z.union([z.number().positive(), z.string().regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'a duration like 10s, 1m or 500ms')])
@@ -61,6 +61,8 @@ export const AgentConfigSchema = z.object({
   metrics: z.object({
     listen: z.string().refine((s) => /^(127\.\d+\.\d+\.\d+|\[::1\]|localhost):\d{1,5}$/.test(s), 'must be a loopback address:port (127.0.0.1:9101, [::1]:9101)'),
   }).strict().optional(),
+  /** Failover: lease keeping and signed commands over the server connection (docs/brain-swap.md). */
+  control: ControlSection.optional(),
 }).strict();
 
 export type AgentConfig = z.infer<typeof AgentConfigSchema>;
@@ -82,19 +84,7 @@ export function parseAgentConfig(value: unknown, source = 'config'): AgentConfig
   return r.data;
 }
 
-/** Reads and validates the YAML config file; YAML errors carry their line. */
+/** Reads and validates the YAML config file; errors carry the file and line (and the field path). */
 export function loadAgentConfig(path: string): AgentConfig {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new InputError('E_NO_FILE', `cannot read ${path}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`, { field: '--config', exitCode: 2 });
-  }
-  const doc = parseDocument(text, { prettyErrors: true });
-  const err = doc.errors[0];
-  if (err) {
-    const line = err.linePos?.[0]?.line;
-    throw new InputError('E_AGENT_CONFIG', `YAML: ${err.message.split('\n')[0]}`, { field: `${path}${line ? `:${line}` : ''}`, exitCode: 2 });
-  }
-  return parseAgentConfig(doc.toJS(), path);
+  return loadYamlConfig(path, AgentConfigSchema, { code: 'E_AGENT_CONFIG', fileField: '--config' });
 }

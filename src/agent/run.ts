@@ -14,6 +14,7 @@ import { sample, type Probe } from './probe.js';
 import { HOST_PROBES, createFactomdProbe, createFimProbe, createSshLogProbe, createFactomdLogProbe } from './probes/index.js';
 import type { FactomdNode, FactomdSource } from './factomd-source.js';
 import type { Sample } from './payload.js';
+import { startControlModule, type ControlClient } from './commands/client.js';
 
 /** The full probe list for a config: host probes, then what the config enables. */
 export function buildProbes(cfg: AgentConfig, o: { factomdSource?: FactomdSource; passwdPath?: string } = {}): Probe[] {
@@ -154,6 +155,8 @@ export async function startAgent(cfg: AgentConfig, o: StartOptions = {}): Promis
     collecting = collectNow().then(kick, (e: unknown) => log.error({ err: (e as Error).message }, 'collection failed')).finally(() => { collecting = undefined; schedule(); });
   }
   kick();
+  // Failover: the lease and the controller's signed commands over the same mTLS identity.
+  const control: ControlClient | undefined = cfg.control && !o.manual ? startControlModule(cfg, tls, log.child({ component: 'control' })) : undefined;
   log.info({ name: cfg.name, server: cfg.server, intervalMs: cfg.interval, probes: probes.map((p) => p.id), pending: outbox.stats().pending }, 'agent started');
 
   return {
@@ -165,6 +168,7 @@ export async function startAgent(cfg: AgentConfig, o: StartOptions = {}): Promis
       if (stopCtl.signal.aborted) throw new Error('agent already stopped');
       stopCtl.abort();
       if (timer) clearTimeout(timer);
+      await control?.stop();
       await collecting;
       await draining;
       shipper.close();

@@ -10,6 +10,8 @@ import { tlsFilesFromPkiDir, type TlsFiles } from '../server/tls.js';
 import { readSecretFile } from '../util/fs.js';
 import { emit, note } from './print.js';
 import { parseListen } from './listen.js';
+import { failoverFlags } from './failover-flags.js';
+import { remoteWriteFromFlags, type RemoteWriteFlags } from '../server/remote-write/config.js';
 
 const UNITS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 /** `raw=2d,1m=30d,1h=400d,events=400d` (any subset). */
@@ -35,7 +37,7 @@ function parsePositiveInt(field: string) {
   };
 }
 
-interface ServerCliOptions {
+interface ServerCliOptions extends RemoteWriteFlags {
   store: string;
   dataDir: string;
   listen: Listen;
@@ -52,6 +54,9 @@ interface ServerCliOptions {
   alerts?: string;
   webTlsCert?: string;
   webTlsKey?: string;
+  topology?: string;
+  operatorKey?: string;
+  etcd?: string;
 }
 
 export function register(program: Command): void {
@@ -74,6 +79,14 @@ export function register(program: Command): void {
     .option('--alerts <file>', 'alerts.yaml: rule thresholds, notifiers')
     .option('--web-tls-cert <file>', 'PEM certificate chain for HTTPS on the web listener')
     .option('--web-tls-key <file>', 'PEM key (0600) for HTTPS on the web listener')
+    .option('--topology <file>', 'topology with authority.failover: hosts the failover controller (agents\' leases, swaps, auto failover)')
+    .option('--operator-key <file>', '0600 operator key from `anoguard swap keygen` (signs leases and commands); with --topology')
+    .option('--etcd <url>', 'etcd endpoint (http://127.0.0.1:2379) for controller high availability; with --topology')
+    .option('--remote-write <url>', 'push the latest values to a Prometheus remote-write receiver (…/api/v1/write)')
+    .option('--remote-write-token-file <file>', '0600 file with a bearer token for --remote-write')
+    .option('--remote-write-basic-auth-file <file>', '0600 file with one line USER:PASSWORD for --remote-write')
+    .option('--remote-write-ca <file>', 'PEM CA for an https --remote-write URL')
+    .option('--remote-write-interval <dur>', 'how often the latest values are pushed (default 15s)')
     .action(async (o: ServerCliOptions, cmd: Command) => {
       const base = o.pkiDir !== undefined ? tlsFilesFromPkiDir(o.pkiDir, o.certName) : undefined;
       const pick = (v: string | undefined, d: string | undefined, field: string): string => {
@@ -90,6 +103,7 @@ export function register(program: Command): void {
       }
       const metricsToken = o.metricsTokenFile !== undefined ? readSecretFile(o.metricsTokenFile, 'metrics-token-file').trim() : undefined;
       if (metricsToken === '') throw new InputError('E_EMPTY_TOKEN', 'metrics token file is empty', { field: 'metrics-token-file', exitCode: 2 });
+      const remoteWrite = remoteWriteFromFlags(o);
       // stdout carries the JSON or the summary; logs go to stderr.
       const logger = createLogger('server', {}, pino.destination(2));
       const s = await startAnoguard({
@@ -99,14 +113,18 @@ export function register(program: Command): void {
         ...(metricsToken !== undefined ? { metricsToken } : {}),
         ...(o.alerts ? { alertsFile: o.alerts } : {}),
         ...(o.webTlsCert && o.webTlsKey ? { webTls: { cert: o.webTlsCert, key: o.webTlsKey } } : {}),
+        ...failoverFlags(o),
+        ...(remoteWrite ? { remoteWrite } : {}),
       });
       const store = redactStoreUrl(o.store);
-      emit(cmd, { ingest: s.ingestUrl, web: s.webUrl, store, user: s.adminUser, passwordFile: s.passwordFile ?? null }, () => [
+      const fo = s.failover?.status();
+      emit(cmd, { ingest: s.ingestUrl, web: s.webUrl, store, user: s.adminUser, passwordFile: s.passwordFile ?? null, failover: fo ? { identity: fo.identity, auto: fo.auto, ha: fo.ha } : null }, () => [
         'anoguard server',
         `  dashboard  ${s.webUrl} (also /metrics)`,
         s.passwordFile ? `  login      ${s.adminUser} / password in ${s.passwordFile} (0600)` : '  login      with an account from `anoguard user add`',
         `  ingest     ${s.ingestUrl} (mTLS)`,
         `  store      ${store}`,
+        ...(fo ? [`  failover   ${fo.identity.slice(0, 12)}… master ${fo.master}${fo.standby ? `, standby ${fo.standby}` : ''}, auto ${fo.auto ? 'ON' : 'off'}, ${fo.ha} lease record`] : []),
       ].join('\n'));
       await new Promise<void>((resolve) => {
         const stop = () => {
@@ -119,3 +137,4 @@ export function register(program: Command): void {
       await s.stop();
     });
 }
+

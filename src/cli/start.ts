@@ -12,6 +12,7 @@ import { openAppDb } from '../server/state/appdb.js';
 import { readStdin, writeFileAtomic } from '../util/fs.js';
 import { emit, note } from './print.js';
 import { parseListen } from './listen.js';
+import { failoverFlags } from './failover-flags.js';
 
 /** Password from stdin when piped, else typed at the TTY twice without echo; never from argv. */
 async function readPassword(): Promise<string> {
@@ -51,7 +52,10 @@ export function register(program: Command): void {
     .option('--web-tls-key <file>', 'PEM key (0600) for HTTPS on the dashboard')
     .option('--demo', 'always run the demo network')
     .option('--no-demo', 'never run the demo network')
-    .action(async (o: { dataDir: string; webListen: Listen; listen?: Listen; alerts?: string; webTlsCert?: string; webTlsKey?: string; demo?: boolean }, cmd: Command) => {
+    .option('--topology <file>', 'topology with authority.failover: hosts the failover controller (not with the demo)')
+    .option('--operator-key <file>', '0600 operator key from `anoguard swap keygen`; with --topology')
+    .option('--etcd <url>', 'etcd endpoint for controller high availability; with --topology')
+    .action(async (o: { dataDir: string; webListen: Listen; listen?: Listen; alerts?: string; webTlsCert?: string; webTlsKey?: string; demo?: boolean; topology?: string; operatorKey?: string; etcd?: string }, cmd: Command) => {
       if ((o.webTlsCert === undefined) !== (o.webTlsKey === undefined)) {
         throw new InputError('E_TLS_PAIR', 'give both --web-tls-cert and --web-tls-key', { field: o.webTlsCert === undefined ? 'web-tls-cert' : 'web-tls-key', exitCode: 2 });
       }
@@ -62,6 +66,7 @@ export function register(program: Command): void {
         ...(o.listen ? { ingest: o.listen } : {}), ...(o.alerts ? { alertsFile: o.alerts } : {}),
         ...(o.demo !== undefined ? { demo: o.demo } : {}),
         ...(o.webTlsCert && o.webTlsKey ? { webTls: { cert: o.webTlsCert, key: o.webTlsKey } } : {}),
+        ...failoverFlags(o),
       });
       emit(cmd, { url: s.webUrl, ingest: s.ingestUrl, demo: s.demo, user: s.adminUser, passwordFile: s.passwordFile ?? null, nodes: s.nodes }, () => [
         s.demo ? 'anoguard start — DEMO: a simulated Factom network on this machine (not real nodes)' : 'anoguard start',

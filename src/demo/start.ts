@@ -7,11 +7,15 @@ import { addUser, listUsers, setPassword } from '../server/accounts/users.js';
 import { defaultAlertConfig, loadAlertConfig, parseAlertConfig, type AlertConfig } from '../server/alerts/config.js';
 import { isLoopback } from '../server/build.js';
 import { assembleDashboard } from '../server/dashboard/assemble.js';
-import { runServer, type Listen, type RunningServer } from '../server/run.js';
+import { runServer, type Listen, type RunningServer, type RunServerOptions } from '../server/run.js';
 import { openAppDb } from '../server/state/appdb.js';
 import { openStore } from '../server/store/open.js';
 import type { StoreOptions } from '../server/store/types.js';
 import { tlsFilesFromPkiDir, type TlsFiles } from '../server/tls.js';
+import { readOperatorKey, startFailoverService, type FailoverService } from '../server/failover/service.js';
+import type { ServerFailover } from '../server/failover/types.js';
+import type { ControlHub } from '../server/failover/hub.js';
+import { loadTopology } from '../topology/load.js';
 import type { SimHandle } from '../sim/index.js';
 import { readSecretFile, writeFileAtomic } from '../util/fs.js';
 import { DEMO_NODES, startDemoNetwork, type DemoNetwork } from './run.js';
@@ -39,6 +43,10 @@ export interface StartOptions {
   blockTimeMs?: number;
   agentIntervalMs?: number;
   evaluateEveryMs?: number;
+  /** The failover controller (not in the demo): topology with authority.failover, the operator key (0600), optional etcd for HA. */
+  failover?: { topologyFile: string; operatorKeyFile: string; etcd?: string };
+  /** Prometheus remote-write out (issue 3); see src/server/remote-write/. */
+  remoteWrite?: RunServerOptions['remoteWrite'];
 }
 
 export interface Started {
@@ -50,6 +58,10 @@ export interface Started {
   adminUser: string;
   sim?: SimHandle;
   nodes: { host: string; part: string }[];
+  /** The hosted failover controller, when started with `failover` options. */
+  failover?: ServerFailover;
+  /** Its control channel (tests and tools: the controller's AgentLinks). */
+  control?: ControlHub;
   stop(): Promise<void>;
 }
 
@@ -75,7 +87,9 @@ export async function startAnoguard(o: StartOptions): Promise<Started> {
   let net: DemoNetwork | undefined;
   let server: RunningServer | undefined;
   let dash: ReturnType<typeof assembleDashboard> | undefined;
+  let fsvc: FailoverService | undefined;
   const cleanup = async () => {
+    await fsvc?.stop();
     await dash?.stop();
     await net?.stop();
     await server?.close();
@@ -95,10 +109,24 @@ export async function startAnoguard(o: StartOptions): Promise<Started> {
     const pkiDir = net ? net.pki.dir : o.pkiDir ?? realPki;
     const tls = net ? net.pki.serverTls : o.tls ?? tlsFilesFromPkiDir(realPki, 'server');
     const store = await openStore(net ? `sqlite:${join(dataDir, 'demo', 'anoguard.db')}` : o.store ?? `sqlite:${join(dataDir, 'anoguard.db')}`, o.storeOptions);
-    dash = assembleDashboard({ store, db, alertConfig: cfg, logger: o.logger, secureCookies: o.webTls !== undefined, demo, pkiDir });
+    if (o.failover) {
+      if (demo) throw new InputError('E_USAGE', 'the failover controller needs a real deployment (a PKI in DATA/pki or --no-demo), not the demo', { field: 'topology', exitCode: 2 });
+      const topology = loadTopology(o.failover.topologyFile);
+      const operatorSeed = readOperatorKey(o.failover.operatorKeyFile);
+      try {
+        fsvc = await startFailoverService({ topology, operatorSeed, dataDir, logger: o.logger, ...(o.failover.etcd ? { etcd: o.failover.etcd } : {}) });
+      } catch (e) {
+        await store.close();
+        throw e;
+      }
+    }
+    const failoverApi = fsvc?.api;
+    dash = assembleDashboard({ store, db, alertConfig: cfg, logger: o.logger, secureCookies: o.webTls !== undefined, demo, pkiDir, failover: () => failoverApi });
     try {
       server = await runServer({
-        store, logger: o.logger, tls, ingest: o.ingest ?? { host: '127.0.0.1', port: demo ? 0 : 8443 }, web: o.web, plugins: [dash.plugin],
+        store, logger: o.logger, tls, ingest: o.ingest ?? { host: '127.0.0.1', port: demo ? 0 : 8443 }, web: o.web, plugins: [dash.plugin], appDb: db,
+        ...(fsvc ? { control: fsvc.hub } : {}),
+        ...(o.remoteWrite ? { remoteWrite: o.remoteWrite } : {}),
         ...(o.metricsToken !== undefined ? { metricsToken: o.metricsToken } : {}), ...(o.maxInFlight !== undefined ? { maxInFlight: o.maxInFlight } : {}),
         ...(o.webTls ? { webHttps: { cert: readPem(o.webTls.cert, 'web-tls-cert'), key: readSecretFile(o.webTls.key, 'web-tls-key') } } : {}),
       });
@@ -113,6 +141,7 @@ export async function startAnoguard(o: StartOptions): Promise<Started> {
       webUrl: s.webUrl, ingestUrl: s.ingestUrl, demo, adminUser: ADMIN, ...(passwordFile ? { passwordFile } : {}),
       ...(net ? { sim: net.sim } : {}),
       nodes: net ? DEMO_NODES.map((n) => ({ host: n.host, part: n.part })) : [],
+      ...(fsvc ? { failover: fsvc.api, control: fsvc.hub } : {}),
       async stop() {
         if (stopped) return;
         stopped = true;

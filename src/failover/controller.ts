@@ -62,7 +62,9 @@ export interface Controller {
   /** An agent's lease renewal: a signed lease, or undefined when this host holds none. */
   renew: (host: string) => Promise<SignedCommand | undefined>;
   tick(): Promise<void>;
-  runSwap(standby: string, o?: { minLeadSeconds?: number; pollMs?: number }): Promise<{ ok: boolean; plan: SwapPlan; detail: string }>;
+  runSwap(standby: string, o?: { minLeadSeconds?: number; pollMs?: number }): Promise<{ ok: boolean; plan: SwapPlan; detail: string; swapId?: string }>;
+  /** A swap is running in this controller now. */
+  swapping(): boolean;
   record(): LeaseRecord | undefined;
   stop(): void;
 }
@@ -155,6 +157,12 @@ export async function createController(o: ControllerOptions): Promise<Controller
     const restart = stalled(target, s);
     // Two blocks ahead on a moving network (the edit must land before the block starts); the next on a stalled one.
     const h = (s.diagnostics?.leaderheight ?? 0) + (restart ? 1 : 2);
+    if (s.fenced) {
+      // It fenced itself when its renewals failed. It holds a lease from us again and nobody else
+      // can hold the identity (the callers' conditions): lift the fence, or it refuses the promotion forever.
+      await timeout(l.execute(cmd({ type: 'unfence', host: target })), 10_000);
+      emit({ kind: 'unfenced', detail: target });
+    }
     emit({ kind: 'promote', detail: `${target} at ChangeAcksHeight ${h}${restart ? ' with restart (network stalled)' : ''}` });
     const r = await timeout(l.execute(cmd({ type: 'swap-edit', host: target, height: h, payload: { action: 'promote', restart } })), 30_000);
     if (openFailover) journal(openFailover, 'failover', 'edits-sent', { host: target, changeAcksHeight: h, restart });
@@ -250,6 +258,7 @@ export async function createController(o: ControllerOptions): Promise<Controller
 
   return {
     record: () => rec,
+    swapping: () => swapping,
     stop() { stopped = true; },
     async renew(host) {
       if (stopped) throw new AnoguardError('E_CONTROLLER_DOWN', 'controller stopped', { field: 'controller' });
@@ -317,7 +326,7 @@ export async function createController(o: ControllerOptions): Promise<Controller
         if ((grantEnd.get(standby) ?? 0) <= mono()) {
           await setHolders([holder], false);
           journal(swapId, 'swap', 'aborted', { why: 'standby did not take a lease' });
-          return { ok: false, plan, detail: 'the standby agent did not renew a lease in time' };
+          return { ok: false, swapId, plan, detail: 'the standby agent did not renew a lease in time' };
         }
         journal(swapId, 'swap', 'edits-sent', {});
         // Holder first: a crash between the two edits leaves nobody (recoverable), never two.
@@ -326,7 +335,7 @@ export async function createController(o: ControllerOptions): Promise<Controller
         } catch (e) {
           await setHolders([holder], false);
           journal(swapId, 'swap', 'aborted', { why: `holder edit failed: ${e instanceof Error ? e.message : String(e)}` });
-          return { ok: false, plan, detail: 'the holder\'s edit failed; nothing changed' };
+          return { ok: false, swapId, plan, detail: 'the holder\'s edit failed; nothing changed' };
         }
         try {
           await timeout(sl.execute(cmd({ type: 'swap-edit', host: standby, height: H, payload: { action: 'promote' } })), 10_000);
@@ -336,11 +345,11 @@ export async function createController(o: ControllerOptions): Promise<Controller
             await timeout(hl.execute(cmd({ type: 'swap-edit', host: holder, height: H, payload: { action: 'restore' } })), 10_000);
             await setHolders([holder], false);
             journal(swapId, 'swap', 'aborted', { why: `standby edit failed: ${why}; holder restored` });
-            return { ok: false, plan, detail: `the standby's edit failed (${why}); the holder's file was restored` };
+            return { ok: false, swapId, plan, detail: `the standby's edit failed (${why}); the holder's file was restored` };
           } catch (e2) {
             await setHolders([standby], true);
             journal(swapId, 'swap', 'failed', { why: `standby edit failed: ${why}; restore failed: ${e2 instanceof Error ? e2.message : String(e2)}` });
-            return { ok: false, plan, detail: 'both the standby edit and the restore failed: nobody will hold the identity at H; the controller will promote the standby once it can' };
+            return { ok: false, swapId, plan, detail: 'both the standby edit and the restore failed: nobody will hold the identity at H; the controller will promote the standby once it can' };
           }
         }
         journal(swapId, 'swap', 'edits-applied', { height: H });
@@ -360,13 +369,13 @@ export async function createController(o: ControllerOptions): Promise<Controller
           }
         }
         // A controller stopped mid-swap does nothing more; the next one reconciles.
-        if (stopped) return { ok: false, plan, detail: 'controller stopped during the swap' };
+        if (stopped) return { ok: false, swapId, plan, detail: 'controller stopped during the swap' };
         if (v.status === 'ok') {
           await setHolders([standby], true);
           grantEnd.delete(holder);
           journal(swapId, 'swap', 'height-reached', { height: H });
           journal(swapId, 'swap', 'verified', {});
-          return { ok: true, plan, detail: `swapped at ${H}` };
+          return { ok: true, swapId, plan, detail: `swapped at ${H}` };
         }
         const why = v.checks.filter((c) => !c.ok).map((c) => c.message).join('; ');
         emit({ kind: 'alert', detail: `swap at ${H} not verified: ${why}` });
@@ -383,11 +392,11 @@ export async function createController(o: ControllerOptions): Promise<Controller
             await timeout(hl.execute(cmd({ type: 'swap-edit', host: holder, height: H, payload: { action: 'restore' } })), 10_000);
             await setHolders([holder], false);
             journal(swapId, 'swap', 'rolled-back', {});
-            return { ok: false, plan, detail: `verification failed (${why}); rolled back to ${holder}` };
+            return { ok: false, swapId, plan, detail: `verification failed (${why}); rolled back to ${holder}` };
           } catch (e) {
             await setHolders([holder], false);
             journal(swapId, 'swap', 'failed', { why: `rollback failed: ${e instanceof Error ? e.message : String(e)}` });
-            return { ok: false, plan, detail: 'verification and rollback failed: operator action needed' };
+            return { ok: false, swapId, plan, detail: 'verification and rollback failed: operator action needed' };
           }
         }
         // Nobody (or only the standby) holds it: the lease goes to the standby and the controller's
@@ -395,7 +404,7 @@ export async function createController(o: ControllerOptions): Promise<Controller
         await setHolders([standby], true);
         grantEnd.delete(holder);
         journal(swapId, 'swap', 'failed', { why: 'identity not where planned; handed to the failover path' });
-        return { ok: false, plan, detail: `verification failed: ${why}; the controller promotes ${standby}` };
+        return { ok: false, swapId, plan, detail: `verification failed: ${why}; the controller promotes ${standby}` };
       } finally {
         swapping = false;
       }

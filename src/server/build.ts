@@ -4,9 +4,13 @@ import { isIP } from 'node:net';
 import { MAX_BATCH_BYTES } from '../agent/payload.js';
 import { InputError } from '../errors.js';
 import type { Logger } from '../log.js';
+import { auditIngestRoutes } from './ingest/audit.js';
 import { ingestRoutes } from './ingest/plugin.js';
+import { controlRoutes } from './failover/routes.js';
+import type { ControlHub } from './failover/hub.js';
 import { metricsRoutes } from './metrics/plugin.js';
 import { createServerMetrics, type ServerMetrics } from './metrics/self.js';
+import type { AppDb } from './state/appdb.js';
 import type { Store } from './store/types.js';
 import { loadSecureContext, watchRevocations, type TlsFiles } from './tls.js';
 
@@ -17,6 +21,10 @@ export interface IngestServerOptions {
   metrics?: ServerMetrics;
   maxInFlight?: number;
   crlPollMs?: number;
+  /** The server's app database: with it, `POST /ingest/v1/audit` stores each host's latest `anoguard audit --push`. */
+  appDb?: AppDb;
+  /** The failover control channel: with it, `POST /v1/control` (agents' leases, commands, status). */
+  control?: ControlHub;
 }
 
 /**
@@ -47,6 +55,8 @@ export async function buildIngestServer(opts: IngestServerOptions): Promise<Fast
     ...(opts.metrics ? { metrics: opts.metrics } : {}),
     ...(opts.maxInFlight !== undefined ? { maxInFlight: opts.maxInFlight } : {}),
   });
+  if (opts.control) await app.register(controlRoutes, { hub: opts.control, isRevoked: (serial: string) => revocation.isRevoked(serial) });
+  if (opts.appDb) await app.register(auditIngestRoutes, { db: opts.appDb, isRevoked: (serial: string) => revocation.isRevoked(serial) });
   return app;
 }
 

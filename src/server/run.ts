@@ -1,6 +1,7 @@
 import type { Logger } from '../log.js';
-import { buildIngestServer, buildWebServer, createServerMetrics, type WebServerOptions } from './build.js';
+import { buildIngestServer, buildWebServer, createServerMetrics, type IngestServerOptions, type WebServerOptions } from './build.js';
 import { startMaintenance } from './maintenance.js';
+import { startRemoteWrite, type RemoteWriteOptions } from './remote-write/sender.js';
 import type { Store } from './store/types.js';
 import type { TlsFiles } from './tls.js';
 
@@ -19,7 +20,13 @@ export interface RunServerOptions {
   maxInFlight?: number;
   maintenanceIntervalMs?: number;
   plugins?: WebServerOptions['plugins'];
+  /** Enables `POST /ingest/v1/audit` (pushed audit reports) on the ingest listener. */
+  appDb?: IngestServerOptions['appDb'];
+  /** The failover control channel on the ingest listener (`POST /v1/control`). */
+  control?: IngestServerOptions['control'];
   webHttps?: WebServerOptions['https'];
+  /** Pushes the latest values (as on /metrics) to a Prometheus remote-write receiver. */
+  remoteWrite?: RemoteWriteOptions;
 }
 
 export interface RunningServer {
@@ -39,6 +46,8 @@ export async function runServer(opts: RunServerOptions): Promise<RunningServer> 
   const ingest = await buildIngestServer({
     store: opts.store, tls: opts.tls, logger: opts.logger, metrics,
     ...(opts.maxInFlight !== undefined ? { maxInFlight: opts.maxInFlight } : {}),
+    ...(opts.appDb ? { appDb: opts.appDb } : {}),
+    ...(opts.control ? { control: opts.control } : {}),
   });
   const web = await buildWebServer({
     store: opts.store, logger: opts.logger, host: opts.web.host, metrics,
@@ -55,6 +64,7 @@ export async function runServer(opts: RunServerOptions): Promise<RunningServer> 
     throw e;
   }
   const stopMaintenance = startMaintenance(opts.store, opts.logger, { intervalMs: opts.maintenanceIntervalMs ?? 60_000 });
+  const remoteWrite = opts.remoteWrite ? startRemoteWrite(opts.remoteWrite, { store: opts.store, logger: opts.logger, registry: metrics.registry }) : undefined;
   const port = (s: typeof web | typeof ingest) => {
     const a = s.server.address();
     return typeof a === 'object' && a !== null ? a.port : 0;
@@ -64,6 +74,7 @@ export async function runServer(opts: RunServerOptions): Promise<RunningServer> 
     webUrl: url(opts.webHttps ? 'https' : 'http', opts.web.host, port(web)),
     async close() {
       await Promise.all([ingest.close(), web.close()]);
+      await remoteWrite?.stop();
       await stopMaintenance();
       await opts.store.close();
     },

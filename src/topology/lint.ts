@@ -35,6 +35,9 @@ export const TOPOLOGY_LINTS: Record<string, { severity: Severity; title: string 
   'TOPO-DUP-ADDRESS': { severity: 'error', title: 'two hosts with one address' },
   'TOPO-AUTHORITY-PUBLIC-ADDR': { severity: 'info', title: 'authority node has a public address' },
   'TOPO-FOLLOWER-NO-PUBLIC': { severity: 'warning', title: 'public follower without a public address' },
+  'TOPO-FAILOVER-NO-STANDBY': { severity: 'error', title: 'automatic failover without a standby' },
+  'TOPO-FAILOVER-MARGIN': { severity: 'error', title: 'failover margin under 2 blocks' },
+  'TOPO-FAILOVER-LEASE': { severity: 'error', title: 'lease shorter than two renewals (plus the agent\'s 2-block demotion)' },
   'TOPO-OLD-FACTOMD': { severity: 'warning', title: 'factomd older than 6.12 (old p2p; sentry flags changed)' },
 };
 
@@ -140,6 +143,18 @@ export function lintTopology(t: Topology): TopologyFinding[] {
   checkCidrs(t.access.vpnCidrs, 'access.vpnCidrs', false);
 
   if (!monitorHost(t)) out.push(finding('TOPO-NO-MONITOR', 'monitoring', 'no monitoring host: nobody notices a stalled node or a failed swap'));
+
+  const fo = t.authority.failover;
+  if (fo) {
+    if (fo.auto && !standby) out.push(finding('TOPO-FAILOVER-NO-STANDBY', 'authority.failover.auto', 'auto failover needs authority.standby: there is nobody to promote'));
+    if (fo.marginBlocks < 2) out.push(finding('TOPO-FAILOVER-MARGIN', 'authority.failover.marginBlocks', `a margin of ${fo.marginBlocks} block(s) cannot cover a demotion that lands at the next block; use at least 2`));
+    const renew = fo.renewEvery ?? fo.leaseTtl / 4;
+    if (fo.leaseTtl < 2 * renew) {
+      out.push(finding('TOPO-FAILOVER-LEASE', 'authority.failover.leaseTtl', `lease ${fo.leaseTtl / 1000}s is shorter than two renewals (${renew / 1000}s each): one lost renewal would fence the master`));
+    } else if (fo.leaseTtl - renew < 2 * fo.blockTime) {
+      out.push(finding('TOPO-FAILOVER-LEASE', 'authority.failover.leaseTtl', `lease ${fo.leaseTtl / 1000}s leaves less than 2 blocks (${(2 * fo.blockTime) / 1000}s) after a renewal: the agent would demote itself before every renewal`));
+    }
+  }
 
   const [maj = 0, min = 0] = t.factomd.version.split('.').map(Number);
   if (maj < 6 || (maj === 6 && min < 12)) {

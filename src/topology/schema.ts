@@ -111,6 +111,29 @@ export const MonitoringSchema = z
   })
   .strict();
 
+/** `6s`, `10m`, `500ms`, `1h`: failover timings. */
+const Duration = z
+  .string()
+  .regex(/^\d+(\.\d+)?(ms|s|m|h)$/, 'must be a duration like 6s, 10m or 500ms')
+  .transform((v) => {
+    const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(v)!;
+    return Math.round(Number(m[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h']);
+  })
+  .refine((ms) => ms >= 100, 'must be at least 100ms');
+
+/** Automatic failover and lease timing of the server-hosted controller (docs/brain-swap.md). */
+export const FailoverSchema = z
+  .object({
+    identity: z.string().regex(/^[0-9a-f]{64}$/, 'must be the authority identity chain ID (64 lower-case hex)').describe('the authority identity the master and standby share'),
+    auto: z.boolean().default(false).describe('promote the standby on its own when the master is down (off: leases and planned swaps only)'),
+    leaseTtl: Duration.prefault('40m').describe('lease granted to the identity holder\'s agent'),
+    renewEvery: Duration.optional().describe('agents renew this often (default: a quarter of leaseTtl)'),
+    marginBlocks: z.number().int().min(0).max(100).default(2).describe('blocks waited after a lease ends before promoting'),
+    downBlocks: z.number().int().min(1).max(100).default(3).describe('blocks of an unanswering factomd (agent alive) before fencing'),
+    blockTime: Duration.prefault('600s').describe('the network\'s block time (600s on mainnet)'),
+  })
+  .strict();
+
 export const SwarmSchema = z
   .object({
     manager: Address.describe('Docker swarm manager allowed to reach the Docker API'),
@@ -125,7 +148,7 @@ export const TopologySchema = z
     sites: z.array(SiteSchema).min(1),
     factomd: FactomdSchema.prefault({}),
     hosts: z.array(HostSchema).min(1),
-    authority: z.object({ master: Name, standby: Name.optional() }).strict(),
+    authority: z.object({ master: Name, standby: Name.optional(), failover: FailoverSchema.optional() }).strict(),
     access: AccessSchema,
     monitoring: MonitoringSchema.optional(),
     swarm: SwarmSchema.optional(),
@@ -170,6 +193,7 @@ export type Topology = z.infer<typeof TopologySchema>;
 export type TopologyInput = z.input<typeof TopologySchema>;
 export type Host = z.infer<typeof HostSchema>;
 export type Role = Host['role'];
+export type FailoverSettings = z.infer<typeof FailoverSchema>;
 
 /** The JSON Schema editors use for completion and validation of topology files. */
 export function topologyJsonSchema(): Record<string, unknown> {

@@ -40,6 +40,10 @@ const cases: [string, string, (raw: Raw) => void][] = [
   ['TOPO-AUTHORITY-PUBLIC-ADDR', 'hosts.0.publicAddress', (r) => { hostIn(r, 'auth-a').publicAddress = '203.0.113.10'; }],
   ['TOPO-FOLLOWER-NO-PUBLIC', 'hosts.2.publicAddress', (r) => { delete hostIn(r, 'fol-1').publicAddress; }],
   ['TOPO-OLD-FACTOMD', 'factomd.version', (r) => { r.factomd.version = '6.11.2'; }],
+  ['TOPO-FAILOVER-NO-STANDBY', 'authority.failover.auto', (r) => { delete r.authority.standby; dropHost(r, 'auth-b'); r.authority.failover = { identity: 'ab'.repeat(32), auto: true }; }],
+  ['TOPO-FAILOVER-MARGIN', 'authority.failover.marginBlocks', (r) => { r.authority.failover = { identity: 'ab'.repeat(32), marginBlocks: 1 }; }],
+  ['TOPO-FAILOVER-LEASE', 'authority.failover.leaseTtl', (r) => { r.authority.failover = { identity: 'ab'.repeat(32), leaseTtl: '10s', renewEvery: '6s', blockTime: '1s' }; }],
+  ['TOPO-FAILOVER-LEASE', 'authority.failover.leaseTtl', (r) => { r.authority.failover = { identity: 'ab'.repeat(32), leaseTtl: '20m' }; }],
 ];
 
 for (const [id, field, change] of cases) {

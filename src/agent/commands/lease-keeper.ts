@@ -10,7 +10,8 @@ export interface LeaseKeeperOptions {
   agent: CommandAgent;
   /** Ask the controller; resolves to a signed lease, or undefined when it grants none to this host. */
   renew: () => Promise<unknown>;
-  renewEveryMs: number;
+  /** A function when it is learnt later (a quarter of the lease the server grants). */
+  renewEveryMs: number | (() => number);
   /** At least two blocks: the next block may start a whole block from now. */
   demoteBeforeMs: number;
   mono?: () => number;
@@ -25,6 +26,7 @@ export interface LeaseKeeper {
 
 export function startLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
   const mono = o.mono ?? (() => performance.now());
+  const every = (): number => (typeof o.renewEveryMs === 'function' ? o.renewEveryMs() : o.renewEveryMs);
   const startedAt = mono();
   let stopped = false;
   let renewing = false;
@@ -49,7 +51,7 @@ export function startLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
     try { holds = o.agent.holdsIdentity(); } catch { holds = true; }
     // Before its first lease, an agent that just started gives the controller one renewal round
     // (the controller never fails over from a holder it has not granted a lease to).
-    const end = o.agent.leaseEndMono() > 0 ? o.agent.leaseEndMono() : startedAt + o.demoteBeforeMs + 4 * o.renewEveryMs;
+    const end = o.agent.leaseEndMono() > 0 ? o.agent.leaseEndMono() : startedAt + o.demoteBeforeMs + 4 * every();
     if (!holds || mono() < end - o.demoteBeforeMs) return;
     demoting = true;
     try {
@@ -67,7 +69,7 @@ export function startLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
     renewing = true;
     const sentAt = mono();
     try {
-      const raw = await Promise.race([o.renew(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('renew timed out')), o.renewEveryMs).unref())]);
+      const raw = await Promise.race([o.renew(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('renew timed out')), every()).unref())]);
       if (raw !== undefined && !stopped) {
         o.agent.acceptLease(raw, sentAt);
         emit({ kind: 'renewed' });
@@ -79,17 +81,17 @@ export function startLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
     }
   }
 
-  const checkEvery = Math.max(20, Math.min(o.renewEveryMs, o.demoteBeforeMs / 4));
+  const checkEvery = (): number => Math.max(20, Math.min(every(), o.demoteBeforeMs / 4));
   let lastRenew = -Infinity;
   let timer: NodeJS.Timeout | undefined;
   async function loop(): Promise<void> {
     if (stopped) return;
-    if (mono() - lastRenew >= o.renewEveryMs) {
+    if (mono() - lastRenew >= every()) {
       lastRenew = mono();
       void renewOnce();
     }
     await guard();
-    if (!stopped) timer = setTimeout(() => { void loop(); }, checkEvery);
+    if (!stopped) timer = setTimeout(() => { void loop(); }, checkEvery());
   }
   timer = setTimeout(() => { void loop(); }, 0);
   return {
