@@ -3,6 +3,7 @@ import './style.css';
 import { api, ApiError, setCsrf } from './api.js';
 import { mountChart } from './charts.js';
 import { ago, h, pill, short, when } from './dom.js';
+import { failoverBadge, loadFailover, swapsPage as renderSwaps } from './swaps.js';
 
 interface Me { user: string; role: 'viewer' | 'operator'; csrf: string; demo: boolean }
 interface Alert { key: string; rule: string; severity: string; node: string; summary: string; state: string; startsAt: number; endsAt?: number; silencedBy?: string }
@@ -74,6 +75,8 @@ function alertsTable(alerts: Alert[]): HTMLElement {
 
 function overviewPage(): void {
   const body = h('div', {});
+  let fo: Awaited<ReturnType<typeof loadFailover>> | undefined;
+  const leased = (node: string) => fo?.configured === true && fo.status.holders.includes(node);
   const draw = (o: Overview) => {
     const holders = Object.entries(o.holders);
     const dup = holders.filter(([, nodes]) => nodes.length > 1);
@@ -84,12 +87,14 @@ function overviewPage(): void {
         h('div', { class: 'card' }, h('h3', {}, 'Active alerts'), h('div', { class: `big ${o.alerts.some((a) => a.severity === 'critical') ? 'critical' : o.alerts.length ? 'warning' : 'ok'}` }, o.alerts.length)),
         h('div', { class: 'card' }, h('h3', {}, 'Authority identity held by'),
           ...(holders.length === 0 ? [h('div', { class: 'muted' }, 'none seen')] : holders.map(([id, nodes]) => h('div', { class: dup.some(([d]) => d === id) ? 'critical' : '' },
-            h('span', { class: 'mono' }, short(id)), ' → ', h('b', { 'data-testid': 'holder' }, nodes.join(', '))))))),
+            h('span', { class: 'mono' }, short(id)), ' → ', h('b', { 'data-testid': 'holder' }, nodes.join(', ')))))),
+        failoverBadge(fo)),
       h('h2', {}, 'Nodes'),
       h('div', { class: 'scroll' }, h('table', { 'data-testid': 'nodes-table' },
         h('thead', {}, h('tr', {}, h('th', {}, 'Node'), h('th', {}, 'Health'), h('th', {}, 'Role'), h('th', {}, 'Height'), h('th', {}, 'Min'), h('th', { class: 'hide-sm' }, 'Identity'), h('th', {}, 'Last seen'))),
         h('tbody', {}, ...o.nodes.map((r) => h('tr', { 'data-node': r.node },
-          h('td', {}, h('a', { href: `#/node/${encodeURIComponent(r.node)}` }, r.node), r.authority ? h('span', { class: 'pill info', title: 'holds an authority identity' }, ' authority') : null),
+          h('td', {}, h('a', { href: `#/node/${encodeURIComponent(r.node)}` }, r.node), r.authority ? h('span', { class: 'pill info', title: 'holds an authority identity' }, ' authority') : null,
+            leased(r.node) ? h('span', { class: 'pill ok', title: 'holds the failover lease for the identity', 'data-testid': 'lease-pill' }, 'lease') : null),
           h('td', {}, healthPill(r), r.up === false ? h('span', { class: 'critical' }, ' factomd down') : null),
           h('td', {}, r.role ?? '—'), h('td', { 'data-testid': 'height' }, r.height ?? '—'), h('td', {}, r.minute ?? '—'),
           h('td', { class: 'mono hide-sm' }, short(r.identity)), h('td', {}, ago(r.lastSeen))))))),
@@ -97,11 +102,14 @@ function overviewPage(): void {
       h('p', { class: 'muted' }, `updated ${new Date(o.generatedAt).toLocaleTimeString()}`),
     );
   };
+  const refreshFailover = () => loadFailover().then((v) => { fo = v; if (lastOverview) draw(lastOverview); }).catch(() => undefined);
+  const timer = setInterval(() => void refreshFailover(), 10_000);
   overviewListeners.add(draw);
-  cleanup = () => overviewListeners.delete(draw);
+  cleanup = () => { overviewListeners.delete(draw); clearInterval(timer); };
   shell(body);
   if (lastOverview) draw(lastOverview);
-  void api<Overview>('/api/overview').then(draw).catch(() => undefined);
+  void api<Overview>('/api/overview').then((o) => { lastOverview = o; draw(o); }).catch(() => undefined);
+  void refreshFailover();
 }
 
 const RANGES: [string, number][] = [['15m', 900e3], ['1h', 3600e3], ['6h', 6 * 3600e3], ['24h', 86400e3], ['7d', 7 * 86400e3], ['30d', 30 * 86400e3]];
@@ -191,13 +199,7 @@ function eventsPage(): void {
 function swapsPage(): void {
   const body = h('div', {});
   shell(h('div', {}, h('h2', {}, 'Brain swaps and failovers'), body));
-  type Swap = { id: string; state: string; startedAt: number; from?: string; to?: string; height?: number };
-  const row = (s: Swap) => h('tr', {}, h('td', {}, when(s.startedAt)), h('td', {}, s.id), h('td', {}, s.state), h('td', {}, `${s.from ?? '?'} → ${s.to ?? '?'}`), h('td', {}, s.height ?? ''));
-  void api<Swap[]>('/api/swaps').then((rows) => {
-    body.replaceChildren(rows.length === 0
-      ? h('p', { class: 'muted', 'data-testid': 'no-swaps' }, 'No swaps recorded yet.')
-      : h('div', { class: 'scroll' }, h('table', {}, h('tbody', {}, ...rows.map(row)))));
-  }).catch(() => undefined);
+  cleanup = renderSwaps(body, me?.role === 'operator');
 }
 
 function auditPage(): void {

@@ -10,7 +10,8 @@ import { createChannel } from '../notify/channels.js';
 import type { RetryOptions } from '../notify/deliver.js';
 import type { AppDb } from '../state/appdb.js';
 import type { Store } from '../store/types.js';
-import { dashboardRoutes, type DashboardOptions, type SwapRow } from './plugin.js';
+import { dashboardRoutes, type DashboardOptions } from './plugin.js';
+import { swapHistory, type FailoverApi } from './swaps.js';
 
 /** web/dist next to src/ or dist/: the same depth from this file either way. */
 export const DEFAULT_STATIC_DIR = fileURLToPath(new URL('../../../web/dist', import.meta.url));
@@ -27,7 +28,7 @@ export interface DashboardParts {
  */
 export function assembleDashboard(o: {
   store: Store; db: AppDb; alertConfig: AlertConfig; logger: Logger; secureCookies: boolean; demo?: boolean; pkiDir?: string;
-  staticDir?: string; swaps?: () => Promise<SwapRow[]>; retry?: RetryOptions; streamIntervalMs?: number; dashboardUrl?: string;
+  staticDir?: string; failover?: () => FailoverApi | undefined; retry?: RetryOptions; streamIntervalMs?: number; dashboardUrl?: string;
 }): DashboardParts {
   const channels = o.alertConfig.notifiers.map(createChannel);
   const certs = (): CertInput[] => {
@@ -38,15 +39,24 @@ export function assembleDashboard(o: {
       return [];
     }
   };
+  // The alert rules' view of the journal: open swaps keep their state; finished ones read "done"/"failed".
+  const swaps = () => {
+    const f = o.failover?.();
+    if (!f) return undefined;
+    return swapHistory(f.journal()).map((r) => ({ id: r.id, state: r.final ? (r.verified || r.rolledBack || r.state === 'aborted' ? 'done' : 'failed') : r.state, startedAt: r.startedAt }));
+  };
   const alerts = startAlertService({
     store: o.store, db: o.db, cfg: o.alertConfig, channels, logger: o.logger.child({ component: 'alerts' }),
-    extra: () => ({ certs: certs() }),
+    extra: () => {
+      const s = swaps();
+      return { certs: certs(), ...(s ? { swaps: s } : {}) };
+    },
     ...(o.retry ? { retry: o.retry } : {}), ...(o.dashboardUrl ? { dashboardUrl: o.dashboardUrl } : {}),
   });
   const options: DashboardOptions = {
     store: o.store, db: o.db, alerts, alertConfig: o.alertConfig, logger: o.logger, staticDir: o.staticDir ?? DEFAULT_STATIC_DIR,
     secureCookies: o.secureCookies, demo: o.demo === true,
-    ...(o.swaps ? { swaps: o.swaps } : {}), ...(o.streamIntervalMs !== undefined ? { streamIntervalMs: o.streamIntervalMs } : {}),
+    ...(o.failover ? { failover: o.failover } : {}), ...(o.streamIntervalMs !== undefined ? { streamIntervalMs: o.streamIntervalMs } : {}),
   };
   return {
     alerts,

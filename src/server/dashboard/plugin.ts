@@ -12,11 +12,11 @@ import { addSilence, alertHistory, listSilences, removeSilence } from '../alerts
 import type { AlertService } from '../alerts/service.js';
 import { recentDeliveries } from '../notify/deliver.js';
 import type { AppDb } from '../state/appdb.js';
+import { latestAuditReport, summarizeAudit } from '../state/audit-reports.js';
 import type { Store } from '../store/types.js';
 import { buildChart, CHARTS, type ChartName } from './charts.js';
 import { buildOverview } from './overview.js';
-
-export interface SwapRow { id: string; state: string; startedAt: number; endedAt?: number; from?: string; to?: string; height?: number }
+import { swapRoutes, type FailoverApi } from './swaps.js';
 
 export interface DashboardOptions {
   store: Store;
@@ -30,7 +30,8 @@ export interface DashboardOptions {
   secureCookies: boolean;
   /** shown as a banner: the data comes from a simulated network */
   demo?: boolean;
-  swaps?: () => Promise<SwapRow[]>;
+  /** the server's failover controller; undefined (or returning undefined) = not configured */
+  failover?: () => FailoverApi | undefined;
   now?: () => number;
   /** server-sent events push period */
   streamIntervalMs?: number;
@@ -165,11 +166,13 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
       o.store.queryEvents({ node, limit: 100 }),
       o.store.agents(),
     ]);
+    // The latest `anoguard audit --push` of this node (score, failed checks by severity, time).
+    const pushedAudit = latestAuditReport(db, node);
     const factomd = latest.filter((l) => l.name.startsWith('factomd_')).map((l) => ({ name: l.name, labels: l.labels, value: l.value, t: l.t }));
     return {
       node, lastSeen: agents.find((a) => a.agent === node)?.lastSeen ?? null, factomd,
       security: events.filter((e) => /^(ssh|fim|listener)\./.test(e.kind)),
-      audit: events.find((e) => e.kind.startsWith('audit.')) ?? null,
+      audit: pushedAudit ? summarizeAudit(pushedAudit) : events.find((e) => e.kind.startsWith('audit.')) ?? null,
       events, alerts: o.alerts.active().filter((a) => a.node.split(',').includes(node)),
     };
   });
@@ -191,7 +194,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
     active: o.alerts.active(), history: alertHistory(db, 200), silences: listSilences(db, now()), deliveries: recentDeliveries(db, 50),
   }));
 
-  app.get('/api/swaps', async () => (o.swaps ? await o.swaps() : []));
+  await app.register(swapRoutes, { failover: o.failover ?? (() => undefined), audit, now, logger: o.logger });
 
   app.post('/api/silences', { preHandler: operator }, async (req, reply) => {
     const b = SilenceBody.safeParse(req.body);
