@@ -2,6 +2,7 @@ import { AnoguardError } from '../errors.js';
 import type { CurrentMinute, Diagnostics } from '../factomd/schemas.js';
 import type { CommandInput, SignedCommand } from './command.js';
 import type { JournalFile } from './journal-file.js';
+import type { JournalState } from './journal.js';
 import type { LeaseRecord, LeaseStore } from './lease-store.js';
 import { planSwap, type SwapPlan } from './plan.js';
 import { verifySwap } from './verify.js';
@@ -117,6 +118,7 @@ export async function createController(o: ControllerOptions): Promise<Controller
   let openFailover: string | undefined = o.journal?.openSwaps().find((s) => s.startsWith('failover-'));
 
   const link = (h: string): AgentLink | undefined => o.links.find((l) => l.host === h);
+  const lastState = (swapId: string): JournalState | undefined => o.journal?.entries().findLast((e) => e.swapId === swapId)?.state;
   const cmd = (c: Omit<CommandInput, 'identity' | 'expiresAt'>): SignedCommand => o.sign({ ...c, identity: id, expiresAt: now() + cmdTtl });
   const journal = (swapId: string, kind: 'swap' | 'failover' | 'rollback', state: Parameters<JournalFile['append']>[0]['state'], data: Record<string, unknown>): void => {
     try { o.journal?.append({ swapId, kind, state, data }); } catch (e) { emit({ kind: 'journal-error', detail: e instanceof Error ? e.message : String(e) }); }
@@ -165,6 +167,15 @@ export async function createController(o: ControllerOptions): Promise<Controller
     }
     emit({ kind: 'promote', detail: `${target} at ChangeAcksHeight ${h}${restart ? ' with restart (network stalled)' : ''}` });
     const r = await timeout(l.execute(cmd({ type: 'swap-edit', host: target, height: h, payload: { action: 'promote', restart } })), 30_000);
+    const prior = openFailover ? lastState(openFailover) : undefined;
+    if (openFailover && (prior === 'edits-sent' || prior === 'edits-applied')) {
+      // The promoted host lost the identity before the height (its agent demoted itself when renewals
+      // failed): that attempt failed; this promotion is a new one, so the journal never goes back.
+      const previous = openFailover;
+      journal(previous, 'failover', 'failed', { why: `${target} lost the identity before the swap height` });
+      openFailover = `failover-${now()}`;
+      journal(openFailover, 'failover', 'planned', { to: target, reason: 'promote again', after: previous });
+    }
     if (openFailover) journal(openFailover, 'failover', 'edits-sent', { host: target, changeAcksHeight: h, restart });
     if (openFailover && r.holdsIdentity) journal(openFailover, 'failover', 'edits-applied', { host: target });
   }
