@@ -1,6 +1,7 @@
 /**
  * Failover time (master death → standby signing for the identity) in blocks and seconds at 1 s
- * simulator blocks, for host death (lease path) and factomd death (fence path); and the planned-swap
+ * simulator blocks (master and standby nodes in their own network namespaces, as in the chaos
+ * campaign; needs root), for host death (lease path) and factomd death (fence path); and the planned-swap
  * success rate, swapping back and forth in one world. FAILOVER_RUNS (default 20) and SWAP_RUNS
  * (default 100) scale it. Peer: the lease arithmetic's own floor (lease TTL + margin), since no
  * other tool fails over automatically (Stamp-IT brainswap is manual).
@@ -8,7 +9,12 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTruth } from '../src/sim/index.js';
-import { BLOCK_MS, TIMING, createWorld, sleep, type World } from '../scripts/chaos/world.js';
+import { BLOCK_MS, TIMING, closeAllWorlds, createWorld, sleep, sweepStaleWorlds, type World } from '../scripts/chaos/world.js';
+import { sweepStale } from '../scripts/chaos/netns.js';
+
+sweepStale();
+sweepStaleWorlds();
+process.once('SIGINT', () => { void closeAllWorlds().finally(() => process.exit(130)); });
 
 const FAILOVER_RUNS = Number(process.env.FAILOVER_RUNS ?? 20);
 const SWAP_RUNS = Number(process.env.SWAP_RUNS ?? 100);

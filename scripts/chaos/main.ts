@@ -3,7 +3,9 @@
  * reproducible campaign of failover scenarios against the simulator. Run k uses seed S + k. Ends
  * with `runs N, duplicates D, liveness failures L`; exit 1 when D > 0.
  */
-import { runOne, SCENARIOS, type RunResult, type Scenario } from './scenarios.js';
+import { CONTROLS, isScenario, runOne, SCENARIOS, type RunResult, type Scenario } from './scenarios.js';
+import { closeAllWorlds, sweepStaleWorlds } from './world.js';
+import { sweepStale } from './netns.js';
 
 function flag(name: string): string | undefined {
   const i = process.argv.indexOf(name);
@@ -18,16 +20,32 @@ const int = (name: string, dflt: number): number => {
 const runs = int('--runs', 20);
 const seed = int('--seed', 1);
 const concurrency = Math.max(1, int('--concurrency', 2));
-const scenario = flag('--scenario') as Scenario | undefined;
-if (scenario !== undefined && !SCENARIOS.includes(scenario)) { process.stderr.write(`--scenario: one of ${SCENARIOS.join(', ')}\n`); process.exit(2); }
+const scenarioArg = flag('--scenario');
+if (scenarioArg !== undefined && !isScenario(scenarioArg)) { process.stderr.write(`--scenario: one of ${[...SCENARIOS, ...CONTROLS].join(', ')}\n`); process.exit(2); }
+const scenario: Scenario | undefined = scenarioArg;
 const verbose = process.argv.includes('--verbose');
 /** --every: the first runs go through every scenario once, in order. */
 const every = process.argv.includes('--every');
 
+if (process.getuid?.() !== 0) { process.stderr.write('chaos: needs root (network namespaces, nft)\n'); process.exit(2); }
+// Namespaces of a crashed earlier run (owner gone) only; a concurrent campaign keeps its own.
+const swept = [...sweepStale(), ...sweepStaleWorlds()];
+if (swept.length) process.stderr.write(`swept what crashed runs left: ${swept.join(' ')}\n`);
+let stopping = false;
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${sig}: tearing down the open worlds\n`);
+    const hard = setTimeout(() => process.exit(130), 15_000);
+    void closeAllWorlds().finally(() => { clearTimeout(hard); process.exit(130); });
+  });
+}
+
 const results: RunResult[] = [];
 let next = 0;
 async function worker(): Promise<void> {
-  while (next < runs) {
+  while (next < runs && !stopping) {
     const k = next++;
     const s = seed + k;
     let r: RunResult;

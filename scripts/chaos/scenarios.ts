@@ -1,3 +1,6 @@
+import { readFileSync } from 'node:fs';
+import { promoteConf, readIdentityTriple } from '../../src/failover/conf-identity.js';
+import { writeFileAtomic } from '../../src/util/fs.js';
 import { BLOCK_MS, createWorld, sleep, type World } from './world.js';
 
 /** Seeded, reproducible choices (mulberry32). */
@@ -16,7 +19,13 @@ export const SCENARIOS = [
   'kill-master', 'partition-master-controller', 'partition-standby', 'kill-controller-mid-swap',
   'restart-master-pending-swap', 'clock-skew', 'disk-full', 'planned-swap', 'two-controllers-etcd',
 ] as const;
-export type Scenario = (typeof SCENARIOS)[number];
+/**
+ * Negative controls, never drawn at random: they break the rules on purpose, so a campaign of them
+ * must report duplicates (proof that the checker and the exit status see one).
+ */
+export const CONTROLS = ['unfenced-duplicate'] as const;
+export type Scenario = (typeof SCENARIOS)[number] | (typeof CONTROLS)[number];
+export const isScenario = (s: string): s is Scenario => (SCENARIOS as readonly string[]).includes(s) || (CONTROLS as readonly string[]).includes(s);
 
 async function waitHolder(w: World, want: string | undefined, timeoutMs: number): Promise<string | undefined> {
   const end = Date.now() + timeoutMs;
@@ -52,21 +61,21 @@ export async function runScenario(s: Scenario, w: World, r: () => number): Promi
     }
     case 'partition-master-controller': {
       await sleep(ms(0.5, 3));
-      w.setLink('master', false);
+      await w.setLink('master', false);
       const h = await waitHolder(w, 'standby', 40_000);
       await sleep(ms(0, 4));
-      w.setLink('master', true);
+      await w.setLink('master', true);
       await settle(w, 3);
       return `holder after: ${h ?? 'nobody'}`;
     }
     case 'partition-standby': {
       await sleep(ms(0.5, 2));
       const alsoNetwork = r() < 0.5;
-      w.setLink('standby', false);
-      if (alsoNetwork) await w.sim.fault('n3', 'partition');
+      await w.setLink('standby', false);
+      if (alsoNetwork) await w.cutNetwork('standby', true);
       await sleep(ms(3, 8));
-      if (alsoNetwork) await w.sim.fault('n3', 'heal');
-      w.setLink('standby', true);
+      if (alsoNetwork) await w.cutNetwork('standby', false);
+      await w.setLink('standby', true);
       await settle(w, 3);
       return `standby cut${alsoNetwork ? ' from controller and network' : ' from controller'}; holder ${await w.holderOf() ?? 'nobody'}`;
     }
@@ -83,7 +92,8 @@ export async function runScenario(s: Scenario, w: World, r: () => number): Promi
     }
     case 'restart-master-pending-swap': {
       await sleep(ms(0.5, 2));
-      const swap = w.controller!.runSwap('standby');
+      // Handled at once: a swap refused while the loop below waits must not become an unhandled rejection.
+      const swap = w.controller!.runSwap('standby').catch((e: unknown) => ({ ok: false, detail: e instanceof Error ? e.message : String(e) }));
       const end = Date.now() + 15_000;
       while (Date.now() < end && !w.journal().entries().some((e) => e.state === 'edits-applied' || e.state === 'aborted')) await sleep(50);
       await w.restartNode('master');
@@ -139,6 +149,20 @@ export async function runScenario(s: Scenario, w: World, r: () => number): Promi
       await settle(w, 3);
       return `active ${a} cut off; ${b ?? 'nobody'} took over; ${what}`;
     }
+    case 'unfenced-duplicate': {
+      // What the fencing exists to prevent: the identity copied into the standby's factomd.conf
+      // behind the agents' back and the node started without the fence check.
+      await sleep(ms(0.5, 2));
+      const sb = w.hosts.get('standby')!;
+      sb.keeper?.stop();
+      sb.agentUp = false;
+      const triple = readIdentityTriple(readFileSync(w.hosts.get('master')!.conf, 'utf8'))!;
+      writeFileAtomic(sb.conf, promoteConf(readFileSync(sb.conf, 'utf8'), triple, 1), { mode: 0o600 });
+      await w.killNode('standby');
+      await w.sim.restartNode(sb.node);
+      await sleep(8 * BLOCK_MS);
+      return 'identity copied into the standby without fencing';
+    }
     case 'planned-swap': {
       await sleep(ms(0.5, 2));
       const res = await w.controller!.runSwap('standby');
@@ -165,7 +189,12 @@ export async function runOne(seed: number, scenario?: Scenario, note?: (s: strin
   const s = scenario ?? SCENARIOS[Math.floor(r() * SCENARIOS.length)]!;
   // A loaded machine can make a simulator start slowly: one more try before calling it an error.
   const o = { etcd: s === 'two-controllers-etcd' };
-  const w = await createWorld(seed, note, o).catch(() => createWorld(seed, note, o));
+  let w: World;
+  try {
+    w = await createWorld(seed, note, o).catch(() => createWorld(seed, note, o));
+  } catch (e) {
+    return { seed, scenario: s, duplicates: 0, livenessFailures: 0, longestGapBlocks: 0, summary: '', error: `setup: ${e instanceof Error ? e.message : String(e)}`, log: [] };
+  }
   try {
     let summary = '';
     let error: string | undefined;

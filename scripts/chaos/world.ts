@@ -1,12 +1,14 @@
 /**
  * One chaos world: a simulated network (1 s blocks) with a master authority node and a standby
  * follower, an agent per host (command module, lease keeper, fence check before every node start),
- * and a failover controller on the "host" — all agents and controllers in this process, each
- * behind a link that a scenario can cut. Nodes are real simulator processes.
+ * and a failover controller on the host. The master's and the standby's nodes are real simulator
+ * processes inside their own network namespaces (`fo<seed>m`, `fo<seed>s`); the network process and
+ * n1 run on the host. Partitions are nft drops inside a namespace. Agents and controllers are in
+ * this process, each behind a link that a scenario cuts together with the namespace's rules.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFactomdClient } from '../../src/factomd/client.js';
@@ -25,6 +27,7 @@ import { startLeaseKeeper, type LeaseKeeper } from '../../src/agent/commands/lea
 import { openReplaySet } from '../../src/agent/commands/replay.js';
 import { agentStatus } from '../../src/agent/commands/status.js';
 import { publicKeyFromSeed } from '../../src/factom/ed25519.js';
+import { createWorldNet, type WorldNet } from './netns.js';
 
 export const BLOCK_MS = 1000;
 export const TIMING = { leaseTtlMs: 6000, renewEveryMs: 500, demoteBeforeMs: 2500, marginBlocks: 2, downBlocks: 3, tickMs: 250 };
@@ -33,12 +36,64 @@ export const LIVENESS_BOUND_BLOCKS = TIMING.leaseTtlMs / BLOCK_MS + TIMING.margi
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** Closers of this process's worlds, registered before their first process starts. */
+const openWorlds = new Set<() => Promise<void>>();
+/** Tears down every world of this process (SIGINT), also those still being set up. */
+export async function closeAllWorlds(): Promise<void> {
+  await Promise.all([...openWorlds].map((c) => c().catch(() => undefined)));
+}
+
+const WORLD_DIR = /^fo-chaos-\d+-[A-Za-z0-9]+$/;
+
+/** Kills the simulator processes of DIR/sim and the etcd of DIR (each checked by its command line). */
+function killWorldProcesses(dir: string): void {
+  const simDir = join(dir, 'sim');
+  const etcdDir = join(dir, 'etcd');
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    const pid = Number(p);
+    let mine = isOurProcess(pid, simDir);
+    if (!mine) {
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        mine = argv[0]?.endsWith('etcd') === true && argv[argv.indexOf('--data-dir') + 1] === etcdDir;
+      } catch { /* gone */ }
+    }
+    if (mine) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
+  }
+}
+
+/**
+ * World directories of crashed runs: owner pid dead (or no owner file and untouched for 15 min, from
+ * before owner files). Their simulator and etcd processes are killed, the directory removed.
+ */
+export function sweepStaleWorlds(): string[] {
+  const swept: string[] = [];
+  for (const name of readdirSync(tmpdir())) {
+    if (!WORLD_DIR.test(name)) continue;
+    const dir = join(tmpdir(), name);
+    try {
+      let owner = 0;
+      try { owner = Number(readFileSync(join(dir, 'owner'), 'utf8')); } catch { /* none */ }
+      let alive = false;
+      if (owner > 0) { try { process.kill(owner, 0); alive = true; } catch { alive = false; } } else alive = Date.now() - statSync(dir).mtimeMs < 15 * 60_000;
+      if (alive) continue;
+      killWorldProcesses(dir);
+      rmSync(dir, { recursive: true, force: true });
+      swept.push(name);
+    } catch { /* raced with its owner's own teardown */ }
+  }
+  return swept;
+}
+
 export interface Host {
   host: string;
   node: string;
   dir: string;
   conf: string;
   linkUp: boolean;
+  /** Cut from everything, the simulator network included (nft drop all in its namespace). */
+  netCut: boolean;
   agentUp: boolean;
   skewMs: number;
   /** When set, the agent's file writes fail with this errno code (disk full). */
@@ -49,6 +104,7 @@ export interface Host {
 
 export interface World {
   sim: SimHandle;
+  net: WorldNet;
   dir: string;
   identity: string;
   hosts: Map<string, Host>;
@@ -64,7 +120,10 @@ export interface World {
   /** Cuts a controller from etcd and from every agent (it keeps running). */
   cutController(name: string, cut: boolean): void;
   activeController(): string | undefined;
-  setLink(host: string, up: boolean): void;
+  /** Cuts the host from the controller (not from the simulator network). */
+  setLink(host: string, up: boolean): Promise<void>;
+  /** Cuts the host from everything, the simulator network included. */
+  cutNetwork(host: string, cut: boolean): Promise<void>;
   /** factomd only (SIGKILL), the agent stays. */
   killNode(host: string): Promise<void>;
   /** The whole host: node and agent. */
@@ -89,10 +148,39 @@ async function diag(api: string): Promise<{ id: string; role: string; leaderheig
 
 export async function createWorld(seed: number, note: (s: string) => void = () => undefined, opts: { etcd?: boolean } = {}): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), `fo-chaos-${seed}-`));
-  // n1 is "the rest of the network" (a federated server of another operator); the operator's
-  // identity is the audit server on n2 and n3 is the standby. The simulator has no elections, so a
-  // missing federated server would stall it forever, where mainnet would elect a replacement.
-  const sim = await startSim({ dir: join(dir, 'sim'), nodes: 3, authorities: 1, audits: 1, blockTimeMs: BLOCK_MS });
+  writeFileSync(join(dir, 'owner'), String(process.pid));
+  let pending: WorldNet | undefined;
+  // Until the world exists, a signal tears down what is there (processes by their command lines).
+  const early = async (): Promise<void> => {
+    killWorldProcesses(dir);
+    await pending?.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  openWorlds.add(early);
+  let sim: SimHandle;
+  try {
+    pending = await createWorldNet(seed);
+  } catch (e) {
+    openWorlds.delete(early);
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  const net = pending;
+  try {
+    // n1 is "the rest of the network" (a federated server of another operator); the operator's
+    // identity is the audit server on n2 and n3 is the standby. The simulator has no elections, so a
+    // missing federated server would stall it forever, where mainnet would elect a replacement.
+    // The network process listens on the host end of the master's veth; the standby's namespace
+    // reaches it through its own veth (the host routes between its local addresses).
+    sim = await startSim({
+      dir: join(dir, 'sim'), nodes: 3, authorities: 1, audits: 1, blockTimeMs: BLOCK_MS, host: net.master.hostAddr,
+      placement: { n2: { netns: net.master.ns, host: net.master.nsAddr }, n3: { netns: net.standby.ns, host: net.standby.nsAddr } },
+    });
+  } catch (e) {
+    openWorlds.delete(early);
+    await early();
+    throw e;
+  }
   const log: string[] = [];
   const say = (s: string): void => { const line = `${((Date.now() - t0) / 1000).toFixed(1)}s ${s}`; log.push(line); note(line); };
   let t0 = Date.now();
@@ -176,7 +264,7 @@ export async function createWorld(seed: number, note: (s: string) => void = () =
     mkdirSync(hdir, { recursive: true, mode: 0o700 });
     writeFileAtomic(join(hdir, 'identity.json'), tripleJson(authority), { mode: 0o600 });
     writeFileAtomic(join(hdir, 'follower.json'), tripleJson(standbyOwn), { mode: 0o600 });
-    const base = { host, node, dir: hdir, conf: confOf(node), linkUp: true, agentUp: true, skewMs: 0 };
+    const base = { host, node, dir: hdir, conf: confOf(node), linkUp: true, netCut: false, agentUp: true, skewMs: 0 };
     const h = { ...base } as Host;
     h.agent = makeAgent(h);
     hosts.set(host, h);
@@ -215,8 +303,20 @@ export async function createWorld(seed: number, note: (s: string) => void = () =
     await sim.restartNode(h.node);
   }
 
+  const portOf = (url: string): number => Number(new URL(url).port);
+  /** The namespace's nft rules follow the host's link state. */
+  async function applyNet(h: Host): Promise<void> {
+    const which = h.host === 'master' ? 'master' : 'standby';
+    if (h.netCut) await net.partition(which, 'all');
+    else if (!h.linkUp) {
+      // The simulator network stays reachable; the node's API stays open to the host because the
+      // in-process agent stands for the local agent of that host (and the checker observes through it).
+      await net.partition(which, { hostPorts: [Number(sim.network.address.split(':').pop())], localPorts: [portOf(apiOf(h.node))] });
+    } else await net.heal(which);
+  }
+
   const world: World = {
-    sim, dir, identity, hosts, log,
+    sim, net, dir, identity, hosts, log,
     get controller() { return activeCtl()?.controller; },
     controllerNames: [...ctls.keys()],
     get t0() { return t0; },
@@ -250,7 +350,18 @@ export async function createWorld(seed: number, note: (s: string) => void = () =
       say(`controller ${c.name} killed`);
     },
     cutController(name, cut) { ctls.get(name)!.cut = cut; say(`controller ${name} ${cut ? 'cut off' : 'reconnected'}`); },
-    setLink(host, up) { hosts.get(host)!.linkUp = up; say(`link ${host} ${up ? 'up' : 'down'}`); },
+    async setLink(host, up) {
+      const h = hosts.get(host)!;
+      h.linkUp = up;
+      await applyNet(h);
+      say(`link ${host} ${up ? 'up' : 'down'} (controller)`);
+    },
+    async cutNetwork(host, cut) {
+      const h = hosts.get(host)!;
+      h.netCut = cut;
+      await applyNet(h);
+      say(`${host} ${cut ? 'cut from every network' : 'network back'}`);
+    },
     async killNode(host) { await stopNodeProcess(hosts.get(host)!.node); say(`${host} factomd killed`); },
     async killHost(host) {
       const h = hosts.get(host)!;
@@ -289,18 +400,32 @@ export async function createWorld(seed: number, note: (s: string) => void = () =
       etcd?.kill('SIGKILL');
       for (const h of hosts.values()) h.keeper?.stop();
       await sim.stop().catch(() => undefined);
+      await net.close().catch(() => undefined);
+      killWorldProcesses(dir);
       rmSync(dir, { recursive: true, force: true });
+      openWorlds.delete(closeWorld);
     },
   };
 
+  const closeWorld = (): Promise<void> => world.close();
+  openWorlds.delete(early);
+  openWorlds.add(closeWorld);
   try {
     for (const h of hosts.values()) startKeeper(h);
     for (const n of ctls.keys()) await world.startController(n);
     // Ready: the master leads and holds a lease.
-    const end = Date.now() + 45_000;
+    // Bounded; generous because a starved machine (2 cores, other suites) slows the first blocks.
+    const end = Date.now() + 60_000;
     const master = hosts.get('master')!;
-    while (Date.now() < end && ((await world.holderOf()) !== 'master' || master.agent.leaseEndMono() <= performance.now())) await sleep(200);
-    if ((await world.holderOf()) !== 'master') throw new Error(`the master never led: ${log.join(' | ')}`);
+    let ready = false;
+    while (!ready && Date.now() < end) {
+      ready = (await world.holderOf()) === 'master' && master.agent.leaseEndMono() > performance.now();
+      if (!ready) await sleep(200);
+    }
+    if (!ready) {
+      const d = await diag(apiOf('n2'));
+      throw new Error(`the master never led (its node: ${d ? `${d.role} at ${d.leaderheight}${d.id === identity ? '' : ', another identity'}` : 'no answer'}; lease ${master.agent.leaseEndMono() > performance.now() ? 'held' : 'none'}): ${log.join(' | ')}`);
+    }
     t0 = Date.now();
   } catch (e) {
     await world.close();

@@ -42,6 +42,8 @@ export const SimNodeEntry = z.object({
   controlPanel: z.string(),
   metrics: z.string(),
   identity: z.string(),
+  /** Network namespace the node runs in (`ip netns exec`), when not the host's. */
+  netns: z.string().optional(),
 });
 export type SimNodeEntry = z.infer<typeof SimNodeEntry>;
 

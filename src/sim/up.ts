@@ -25,6 +25,11 @@ export interface StartSimOptions {
   fund?: Record<string, number>;
   /** Extra `[app]` lines per node name (e.g. FactomdRpcUser), written into its factomd.conf. */
   confExtra?: Record<string, string>;
+  /**
+   * Nodes run inside an existing network namespace (`ip netns exec`), listening on an address of
+   * that namespace; the network process (on `host`) must be reachable from there.
+   */
+  placement?: Record<string, { netns: string; host: string }>;
 }
 
 export interface FaultKind {
@@ -78,10 +83,13 @@ function freePort(host: string): Promise<number> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-function spawnDetached(args: string[], logPath: string): number {
+/** `entry`: this simulation's own bundle; the module-wide one may be another concurrent simulation's. */
+function spawnDetached(args: string[], logPath: string, netns?: string, entry: string = procPath): number {
   const fd = openSync(logPath, 'a');
   try {
-    const child = spawn(process.execPath, [procPath, ...args], { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, NO_COLOR: '1' } });
+    // `ip netns exec` execs the command in place: the pid stays the node's own (isOurProcess holds).
+    const [cmd, argv] = netns ? ['ip', ['netns', 'exec', netns, process.execPath, entry, ...args]] : [process.execPath, [entry, ...args]];
+    const child = spawn(cmd, argv, { detached: true, stdio: ['ignore', fd, fd], env: { ...process.env, NO_COLOR: '1' } });
     child.unref();
     if (child.pid === undefined) throw new AnoguardError('E_SIM_SPAWN', 'could not start a simulator process', { field: args[1] ?? 'sim' });
     return child.pid;
@@ -185,7 +193,7 @@ function handleFor(dir: string, sim: SimFile): SimHandle {
       const cur = readJsonFile(paths.sim(dir), SimFile, 'sim.json');
       const entry = cur.nodes.find((n) => n.name === name);
       if (!entry) throw new InputError('E_SIM_NODE', `no node ${name} in this simulation`, { field: 'node' });
-      const pid = spawnDetached(['sim', 'node', '--dir', resolvePath(dir), '--name', name], paths.log(dir, name));
+      const pid = spawnDetached(['sim', 'node', '--dir', resolvePath(dir), '--name', name], paths.log(dir, name), entry.netns, FROM_SOURCE ? `${dir}/.sim-proc.mjs` : procPath);
       const next = { ...entry, pid };
       cur.nodes = cur.nodes.map((n) => (n.name === name ? next : n));
       writeFileAtomic(paths.sim(dir), JSON.stringify(cur, null, 2));
@@ -259,6 +267,7 @@ export async function startSim(opts: StartSimOptions): Promise<SimHandle> {
   }
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   await prepareEntry(dir);
+  const entryPath = FROM_SOURCE ? `${dir}/.sim-proc.mjs` : procPath;
   const ids = Array.from({ length: opts.nodes }, makeIdentity);
   const funded: Record<string, number> = {};
   for (const [addr, credits] of Object.entries(opts.fund ?? {})) {
@@ -275,7 +284,7 @@ export async function startSim(opts: StartSimOptions): Promise<SimHandle> {
   };
   writeFileAtomic(paths.setup(dir), JSON.stringify(setup, null, 2));
   try { writeFileAtomic(paths.network(dir), '{}'); } catch { /* replaced by the network process */ }
-  const netPid = spawnDetached(['sim', 'network', '--dir', dir], `${dir}/network.log`);
+  const netPid = spawnDetached(['sim', 'network', '--dir', dir], `${dir}/network.log`, undefined, entryPath);
   const nf = await waitFor('network', () => {
     try {
       const v = readJsonFile(paths.network(dir), NetworkFile, 'network.json');
@@ -289,17 +298,24 @@ export async function startSim(opts: StartSimOptions): Promise<SimHandle> {
     for (let i = 0; i < opts.nodes; i++) {
       const name = `n${i + 1}`;
       const id = ids[i]!;
-      const ports = { port: await freePort(host), controlPanelPort: await freePort(host), metricsPort: await freePort(host) };
+      const place = opts.placement?.[name];
+      const nodeHost = place?.host ?? host;
+      // A fresh namespace has every port free; loopback only picks distinct numbers.
+      const portHost = place ? '127.0.0.1' : host;
+      const ports = { port: await freePort(portHost), controlPanelPort: await freePort(portHost), metricsPort: await freePort(portHost) };
       mkdirSync(paths.home(dir, name), { recursive: true, mode: 0o700 });
-      const nodeFile: NodeFile = { name, host, flags: { network: 'LOCAL', ...ports } };
+      const nodeFile: NodeFile = { name, host: nodeHost, flags: { network: 'LOCAL', ...ports } };
       writeFileAtomic(paths.nodeFile(dir, name), JSON.stringify(nodeFile, null, 2));
       writeFileAtomic(paths.conf(dir, name), renderConf({
         port: ports.port, controlPanelPort: ports.controlPanelPort, blockSeconds: blockTimeMs / 1000, id: id.chainid, priv: id.privateKey,
-        pub: id.signingkey, host, ...(opts.confExtra?.[name] ? { extra: opts.confExtra[name] } : {}),
+        pub: id.signingkey, host: nodeHost, ...(opts.confExtra?.[name] ? { extra: opts.confExtra[name] } : {}),
       }), { mode: 0o600 });
-      const pid = spawnDetached(['sim', 'node', '--dir', dir, '--name', name], paths.log(dir, name));
-      const url = (p: number): string => `http://${host.includes(':') ? `[${host}]` : host}:${p}`;
-      entries.push({ name, pid, home: paths.home(dir, name), api: url(ports.port), controlPanel: url(ports.controlPanelPort), metrics: `${url(ports.metricsPort)}/metrics`, identity: id.chainid });
+      const pid = spawnDetached(['sim', 'node', '--dir', dir, '--name', name], paths.log(dir, name), place?.netns, entryPath);
+      const url = (p: number): string => `http://${nodeHost.includes(':') ? `[${nodeHost}]` : nodeHost}:${p}`;
+      entries.push({
+        name, pid, home: paths.home(dir, name), api: url(ports.port), controlPanel: url(ports.controlPanelPort), metrics: `${url(ports.metricsPort)}/metrics`,
+        identity: id.chainid, ...(place ? { netns: place.netns } : {}),
+      });
     }
     const sim: SimFile = { network: { pid: nf.pid, address: `${nf.host}:${nf.port}`, blockTimeMs }, nodes: entries };
     writeFileAtomic(paths.sim(dir), JSON.stringify(sim, null, 2));

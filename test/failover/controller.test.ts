@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Diagnostics } from '../../src/factomd/schemas.js';
 import { signCommand } from '../../src/failover/command.js';
 import { createController, type AgentStatus } from '../../src/failover/controller.js';
 import { openJournal } from '../../src/failover/journal-file.js';
@@ -23,7 +24,7 @@ test('a promoted host that lost the identity before the height is promoted again
   let clock = 1_000_000;
   let height = 100;
   const snap = snapshot('api-n2-205123-before.json');
-  const diag = (id: string) => ({ ...snap.diagnostics, id, leaderheight: height, role: id === ID_A ? 'Audit' : 'Follower' });
+  const diag = (id: string): Diagnostics => ({ ...snap.diagnostics, id, leaderheight: height, role: id === ID_A ? 'Audit' : 'Follower' });
   const status = new Map<string, AgentStatus | undefined>([
     ['a', { host: 'a', holdsIdentity: true, fenced: false, diagnostics: diag(ID_A), currentMinute: snap.currentMinute }],
     ['b', { host: 'b', holdsIdentity: false, fenced: false, diagnostics: diag('ff'.repeat(32)), currentMinute: snap.currentMinute }],
