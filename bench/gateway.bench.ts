@@ -4,7 +4,7 @@
  * access log on (cache off, so every request goes upstream like nginx's; and once with the hot-read
  * cache on). Then a flood: one key at 20× its limit while a legitimate key keeps a steady rate.
  *
- * Method (see bench/notes/gateway.md):
+ * Method (see bench/README.md, "RPC gateway"):
  * - Cores: on a machine with 2+ cores the load generator (wrk, C) and the upstream stand-in share
  *   core 0 and the proxy under test gets core 1 alone (`taskset`), the same for nginx (one worker)
  *   and the gateway (one process). So the figures compare one proxy core with one proxy core.
