@@ -6,14 +6,10 @@ import { createGrinder, nonceBytes, type Grinder, type NonceLayout } from '../..
 import { buildSimdModule, createEngineGrinder, createSimdGrinder, simdSupported } from '../../src/identity/grind-simd.js';
 import { planSchedule, sigma0, sigma1 } from '../../src/identity/grind-plan.js';
 import { chainIdOf, grindNonce } from '../../src/identity/grind.js';
-import { hb, loadVectors, vector } from './helpers.js';
+import { grindFixtures, hb } from './helpers.js';
 
 const sha = (b: Uint8Array): Buffer => createHash('sha256').update(b).digest();
-const V = loadVectors();
-const rootVec = vector(V, 'server.identity-root-chain');
-const mgmtVec = vector(V, 'server.server-management-chain');
-const rootBefore = [Uint8Array.of(0), new TextEncoder().encode('Identity Chain'), ...(rootVec.inputs.identityKeysHex as string[]).map(hb)];
-const mgmtBefore = [Uint8Array.of(0), new TextEncoder().encode('Server Management'), hb(mgmtVec.inputs.rootChainId as string)];
+const { rootVec, mgmtVec, rootBefore, mgmtBefore } = grindFixtures();
 
 /** The first counter in [from, to) whose chain ID starts with `want`, by node:crypto alone. */
 function firstHitByNodeCrypto(before: Uint8Array[], layout: NonceLayout, want: Uint8Array, from: number, to: number): number {

@@ -3,14 +3,10 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { compress, createGrinder, nonceBytes, SHA256_IV } from '../../src/identity/grind-core.js';
 import { chainIdOf, grindNonce } from '../../src/identity/grind.js';
-import { hb, loadVectors, vector } from './helpers.js';
+import { grindFixtures, hb } from './helpers.js';
 
 const sha = (b: Uint8Array): Buffer => createHash('sha256').update(b).digest();
-const V = loadVectors();
-const rootVec = vector(V, 'server.identity-root-chain');
-const mgmtVec = vector(V, 'server.server-management-chain');
-const rootBefore = [Uint8Array.of(0), new TextEncoder().encode('Identity Chain'), ...(rootVec.inputs.identityKeysHex as string[]).map(hb)];
-const mgmtBefore = [Uint8Array.of(0), new TextEncoder().encode('Server Management'), hb(mgmtVec.inputs.rootChainId as string)];
+const { rootVec, mgmtVec, rootBefore, mgmtBefore } = grindFixtures();
 
 describe('grind core (specialised SHA-256)', () => {
   it('compress of one padded block equals node:crypto for random short messages', () => {

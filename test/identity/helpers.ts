@@ -81,3 +81,15 @@ export function vectorCreateBundle(network: Bundle['network']): Bundle {
     items: plan.items,
   });
 }
+
+/** The ExtIDs before the nonce of the vectors' root and management chains, for the grinder tests. */
+export function grindFixtures(): { rootVec: Vector; mgmtVec: Vector; rootBefore: Uint8Array[]; mgmtBefore: Uint8Array[] } {
+  const V = loadVectors();
+  const rootVec = vector(V, 'server.identity-root-chain');
+  const mgmtVec = vector(V, 'server.server-management-chain');
+  return {
+    rootVec, mgmtVec,
+    rootBefore: [Uint8Array.of(0), new TextEncoder().encode('Identity Chain'), ...(rootVec.inputs.identityKeysHex as string[]).map(hb)],
+    mgmtBefore: [Uint8Array.of(0), new TextEncoder().encode('Server Management'), hb(mgmtVec.inputs.rootChainId as string)],
+  };
+}
