@@ -113,10 +113,11 @@ state="$1"; new="$2"; secs="$3"; id="$4"
 mkdir -p "$state"
 cat > "$new"
 nft -c -f "$new"
-nft list ruleset > "$state/nft-previous.nft"
+# The revert file flushes and reloads in one nft transaction: no moment without a firewall.
+{ echo 'flush ruleset'; nft list ruleset; } > "$state/nft-previous.nft"
 printf '%s\\n' "$id" > "$state/revert-token"
 rm -f "$state/last-revert"
-nohup setsid sh -c 'sleep "$1"; if [ "$(cat "$2/revert-token" 2>/dev/null)" = "$3" ]; then nft flush ruleset; nft -f "$2/nft-previous.nft"; rm -f "$2/revert-token"; echo "$3" > "$2/last-revert"; fi' anoguard-revert "$secs" "$state" "$id" </dev/null >/dev/null 2>&1 &
+nohup setsid sh -c 'sleep "$1"; if [ "$(cat "$2/revert-token" 2>/dev/null)" = "$3" ]; then nft -f "$2/nft-previous.nft"; rm -f "$2/revert-token"; echo "$3" > "$2/last-revert"; fi' anoguard-revert "$secs" "$state" "$id" </dev/null >/dev/null 2>&1 &
 nft -f "$new"`;
 
 /** Disarms the revert (only the one this apply armed) and persists the ruleset. */
