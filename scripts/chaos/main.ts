@@ -1,9 +1,11 @@
 /**
- * `npm run chaos -- --runs N --seed S [--concurrency C] [--scenario NAME | --every] [--verbose]`: a seeded,
- * reproducible campaign of failover scenarios against the simulator. Run k uses seed S + k. Ends
- * with `runs N, duplicates D, liveness failures L`; exit 1 when D > 0.
+ * `npm run chaos -- --runs N --seed S [--concurrency C] [--scenario NAME | --every] [--processes] [--verbose]`:
+ * a seeded, reproducible campaign of failover scenarios against the simulator. Run k uses seed S + k.
+ * `--processes`: agents are real `anoguard agent` processes inside the namespaces and controllers
+ * real `anoguard server` processes (the scenarios of PROCESS_SCENARIOS). Ends with
+ * `runs N, duplicates D, liveness failures L`; exit 1 when D > 0.
  */
-import { CONTROLS, isScenario, runOne, SCENARIOS, type RunResult, type Scenario } from './scenarios.js';
+import { CONTROLS, isScenario, PROCESS_SCENARIOS, runOne, runsInProcesses, SCENARIOS, type RunResult, type Scenario } from './scenarios.js';
 import { closeAllWorlds, sweepStaleWorlds } from './world.js';
 import { sweepStale } from './netns.js';
 
@@ -26,6 +28,9 @@ const scenario: Scenario | undefined = scenarioArg;
 const verbose = process.argv.includes('--verbose');
 /** --every: the first runs go through every scenario once, in order. */
 const every = process.argv.includes('--every');
+const processes = process.argv.includes('--processes');
+if (processes && scenario !== undefined && !runsInProcesses(scenario)) { process.stderr.write(`--scenario: with --processes one of ${PROCESS_SCENARIOS.join(', ')}\n`); process.exit(2); }
+const everyList: readonly Scenario[] = processes ? PROCESS_SCENARIOS : SCENARIOS;
 
 if (process.getuid?.() !== 0) { process.stderr.write('chaos: needs root (network namespaces, nft)\n'); process.exit(2); }
 // Namespaces of a crashed earlier run (owner gone) only; a concurrent campaign keeps its own.
@@ -50,14 +55,14 @@ async function worker(): Promise<void> {
     const s = seed + k;
     let r: RunResult;
     try {
-      r = await runOne(s, scenario ?? (every && k < SCENARIOS.length ? SCENARIOS[k] : undefined), verbose ? (l) => process.stderr.write(`[seed ${s}] ${l}\n`) : undefined);
+      r = await runOne(s, scenario ?? (every && k < everyList.length ? everyList[k] : undefined), verbose ? (l) => process.stderr.write(`[seed ${s}] ${l}\n`) : undefined, { processes });
     } catch (e) {
       r = { seed: s, scenario: scenario ?? 'kill-master', duplicates: 0, livenessFailures: 0, longestGapBlocks: 0, summary: '', error: `setup: ${e instanceof Error ? e.message : String(e)}`, log: [] };
     }
     results.push(r);
     const bad = r.duplicates > 0 || r.livenessFailures > 0;
     process.stdout.write(`seed ${r.seed} ${r.scenario}: ${bad ? 'FAIL' : 'ok'} dup ${r.duplicates} live ${r.livenessFailures} gap ${r.longestGapBlocks} blocks — ${r.summary}${r.error ? ` [error: ${r.error}]` : ''}\n`);
-    if (bad) process.stdout.write(`  reproduce: npm run chaos -- --runs 1 --seed ${r.seed}${scenario ? ` --scenario ${scenario}` : ''}\n${r.log.map((l) => `    ${l}`).join('\n')}\n`);
+    if (bad) process.stdout.write(`  reproduce: npm run chaos -- --runs 1 --seed ${r.seed}${scenario ? ` --scenario ${scenario}` : ''}${processes ? ' --processes' : ''}\n${r.log.map((l) => `    ${l}`).join('\n')}\n`);
   }
 }
 // Staggered, so that simulators do not all start (and bundle their node entry) at once.

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { promoteConf, readIdentityTriple } from '../../src/failover/conf-identity.js';
 import { writeFileAtomic } from '../../src/util/fs.js';
-import { BLOCK_MS, createWorld, sleep, type World } from './world.js';
+import { BLOCK_MS, createWorld, sleep, type ChaosWorld, type World } from './world.js';
+import { createProcessWorld } from './world-processes.js';
 
 /** Seeded, reproducible choices (mulberry32). */
 export function rng(seed: number): () => number {
@@ -26,8 +27,22 @@ export const SCENARIOS = [
 export const CONTROLS = ['unfenced-duplicate'] as const;
 export type Scenario = (typeof SCENARIOS)[number] | (typeof CONTROLS)[number];
 export const isScenario = (s: string): s is Scenario => (SCENARIOS as readonly string[]).includes(s) || (CONTROLS as readonly string[]).includes(s);
+/**
+ * What the process world (real agent and server processes) runs: the others turn knobs that only an
+ * in-process agent has (its clock, its file writes, stopping it behind the controller's back).
+ */
+export const PROCESS_SCENARIOS = [
+  'kill-master', 'partition-master-controller', 'partition-standby', 'kill-controller-mid-swap',
+  'restart-master-pending-swap', 'planned-swap', 'two-controllers-etcd',
+] as const satisfies readonly Scenario[];
+export const runsInProcesses = (s: Scenario): boolean => (PROCESS_SCENARIOS as readonly string[]).includes(s);
 
-async function waitHolder(w: World, want: string | undefined, timeoutMs: number): Promise<string | undefined> {
+function inProcess(w: ChaosWorld, s: Scenario): World {
+  if (w.kind !== 'in-process') throw new Error(`${s} needs the in-process world (it turns knobs of in-process agents)`);
+  return w as World;
+}
+
+async function waitHolder(w: ChaosWorld, want: string | undefined, timeoutMs: number): Promise<string | undefined> {
   const end = Date.now() + timeoutMs;
   let h = await w.holderOf();
   while (Date.now() < end && (want === undefined ? h === undefined : h !== want)) {
@@ -38,13 +53,13 @@ async function waitHolder(w: World, want: string | undefined, timeoutMs: number)
 }
 
 /** Let the world run `blocks` blocks more, then make sure somebody (anybody) holds the identity. */
-async function settle(w: World, blocks: number): Promise<void> {
+async function settle(w: ChaosWorld, blocks: number): Promise<void> {
   await sleep(blocks * BLOCK_MS);
   await waitHolder(w, undefined, 30_000);
   await sleep(3 * BLOCK_MS);
 }
 
-export async function runScenario(s: Scenario, w: World, r: () => number): Promise<string> {
+export async function runScenario(s: Scenario, w: ChaosWorld, r: () => number): Promise<string> {
   const ms = (lo: number, hi: number): number => Math.round((lo + r() * (hi - lo)) * BLOCK_MS);
   switch (s) {
     case 'kill-master': {
@@ -81,9 +96,9 @@ export async function runScenario(s: Scenario, w: World, r: () => number): Promi
     }
     case 'kill-controller-mid-swap': {
       await sleep(ms(0.5, 2));
-      const swap = w.controller!.runSwap('standby').catch((e: unknown) => ({ ok: false, detail: String(e) }));
+      const swap = w.runSwap('standby').catch((e: unknown) => ({ ok: false, detail: String(e) }));
       await sleep(ms(0, 4));
-      w.killController();
+      await w.killController();
       const r1 = await swap;
       await sleep(ms(1, 6));
       await w.startController();
@@ -93,7 +108,7 @@ export async function runScenario(s: Scenario, w: World, r: () => number): Promi
     case 'restart-master-pending-swap': {
       await sleep(ms(0.5, 2));
       // Handled at once: a swap refused while the loop below waits must not become an unhandled rejection.
-      const swap = w.controller!.runSwap('standby').catch((e: unknown) => ({ ok: false, detail: e instanceof Error ? e.message : String(e) }));
+      const swap = w.runSwap('standby').catch((e: unknown) => ({ ok: false, detail: e instanceof Error ? e.message : String(e) }));
       const end = Date.now() + 15_000;
       while (Date.now() < end && !w.journal().entries().some((e) => e.state === 'edits-applied' || e.state === 'aborted')) await sleep(50);
       await w.restartNode('master');
@@ -102,7 +117,8 @@ export async function runScenario(s: Scenario, w: World, r: () => number): Promi
       return `swap: ${res.ok ? 'ok' : res.detail.slice(0, 80)}; holder ${await w.holderOf() ?? 'nobody'}`;
     }
     case 'clock-skew': {
-      for (const h of w.hosts.values()) h.skewMs = Math.round((r() - 0.5) * 6000);
+      const ip = inProcess(w, s);
+      for (const h of ip.hosts.values()) h.skewMs = Math.round((r() - 0.5) * 6000);
       await w.sim.fault('n2', 'clock-skew', Math.round((r() - 0.5) * 10));
       await w.sim.fault('n3', 'clock-skew', Math.round((r() - 0.5) * 10));
       await sleep(ms(1, 3));
@@ -110,24 +126,25 @@ export async function runScenario(s: Scenario, w: World, r: () => number): Promi
         await w.killHost('master');
         const h = await waitHolder(w, 'standby', 40_000);
         await settle(w, 3);
-        return `skews ${[...w.hosts.values()].map((h2) => h2.skewMs).join('/')} ms; host death; holder ${h ?? 'nobody'}`;
+        return `skews ${[...ip.hosts.values()].map((h2) => h2.skewMs).join('/')} ms; host death; holder ${h ?? 'nobody'}`;
       }
-      const res = await w.controller!.runSwap('standby');
+      const res = await w.runSwap('standby');
       await settle(w, 3);
-      return `skews ${[...w.hosts.values()].map((h2) => h2.skewMs).join('/')} ms; planned swap ${res.ok ? 'ok' : res.detail.slice(0, 80)}`;
+      return `skews ${[...ip.hosts.values()].map((h2) => h2.skewMs).join('/')} ms; planned swap ${res.ok ? 'ok' : res.detail.slice(0, 80)}`;
     }
     case 'disk-full': {
       await sleep(ms(0.5, 2));
+      const ip = inProcess(w, s);
       const victim = r() < 0.5 ? 'standby' : 'master';
-      w.hosts.get(victim)!.failWrites = 'ENOSPC';
-      const a = await w.controller!.runSwap('standby');
+      ip.hosts.get(victim)!.failWrites = 'ENOSPC';
+      const a = await w.runSwap('standby');
       await sleep(ms(1, 3));
-      w.hosts.get(victim)!.failWrites = undefined;
+      ip.hosts.get(victim)!.failWrites = undefined;
       await settle(w, 3);
       const holder = await w.holderOf();
       let b = '';
       if (holder === 'master') {
-        const res = await w.controller!.runSwap('standby');
+        const res = await w.runSwap('standby');
         b = `; retry ${res.ok ? 'ok' : res.detail.slice(0, 60)}`;
         await settle(w, 3);
       }
@@ -135,8 +152,8 @@ export async function runScenario(s: Scenario, w: World, r: () => number): Promi
     }
     case 'two-controllers-etcd': {
       await sleep(ms(1, 3));
-      const a = w.activeController() ?? 'A';
-      w.cutController(a, true);
+      const a = await w.activeController() ?? 'A';
+      await w.cutController(a, true);
       let what = 'no fault';
       if (r() < 0.5) {
         await sleep(ms(0, 3));
@@ -144,19 +161,20 @@ export async function runScenario(s: Scenario, w: World, r: () => number): Promi
         what = `master host died; holder ${await waitHolder(w, 'standby', 40_000) ?? 'nobody'}`;
       }
       await sleep(ms(3, 8));
-      const b = w.activeController();
-      w.cutController(a, false);
+      const b = await w.activeController();
+      await w.cutController(a, false);
       await settle(w, 3);
       return `active ${a} cut off; ${b ?? 'nobody'} took over; ${what}`;
     }
     case 'unfenced-duplicate': {
       // What the fencing exists to prevent: the identity copied into the standby's factomd.conf
       // behind the agents' back and the node started without the fence check.
+      const ip = inProcess(w, s);
       await sleep(ms(0.5, 2));
-      const sb = w.hosts.get('standby')!;
+      const sb = ip.hosts.get('standby')!;
       sb.keeper?.stop();
       sb.agentUp = false;
-      const triple = readIdentityTriple(readFileSync(w.hosts.get('master')!.conf, 'utf8'))!;
+      const triple = readIdentityTriple(readFileSync(ip.hosts.get('master')!.conf, 'utf8'))!;
       writeFileAtomic(sb.conf, promoteConf(readFileSync(sb.conf, 'utf8'), triple, 1), { mode: 0o600 });
       await w.killNode('standby');
       await w.sim.restartNode(sb.node);
@@ -165,7 +183,7 @@ export async function runScenario(s: Scenario, w: World, r: () => number): Promi
     }
     case 'planned-swap': {
       await sleep(ms(0.5, 2));
-      const res = await w.controller!.runSwap('standby');
+      const res = await w.runSwap('standby');
       await settle(w, 2);
       return `planned swap ${res.ok ? 'ok' : res.detail.slice(0, 80)}; holder ${await w.holderOf() ?? 'nobody'}`;
     }
@@ -183,15 +201,21 @@ export interface RunResult {
   log: string[];
 }
 
-/** One run: a fresh world, the scenario, then the checker over the record of truth. */
-export async function runOne(seed: number, scenario?: Scenario, note?: (s: string) => void): Promise<RunResult> {
+/**
+ * One run: a fresh world, the scenario, then the checker over the record of truth. With
+ * `processes`, the world's agents and controllers are real processes (`createProcessWorld`) and a
+ * random draw picks among PROCESS_SCENARIOS.
+ */
+export async function runOne(seed: number, scenario?: Scenario, note?: (s: string) => void, opts: { processes?: boolean } = {}): Promise<RunResult> {
   const r = rng(seed);
-  const s = scenario ?? SCENARIOS[Math.floor(r() * SCENARIOS.length)]!;
+  const pool: readonly Scenario[] = opts.processes ? PROCESS_SCENARIOS : SCENARIOS;
+  const s = scenario ?? pool[Math.floor(r() * pool.length)]!;
   // A loaded machine can make a simulator start slowly: one more try before calling it an error.
   const o = { etcd: s === 'two-controllers-etcd' };
-  let w: World;
+  const create = (): Promise<ChaosWorld> => (opts.processes ? createProcessWorld(seed, note, o) : createWorld(seed, note, o));
+  let w: ChaosWorld;
   try {
-    w = await createWorld(seed, note, o).catch(() => createWorld(seed, note, o));
+    w = await create().catch(() => create());
   } catch (e) {
     return { seed, scenario: s, duplicates: 0, livenessFailures: 0, longestGapBlocks: 0, summary: '', error: `setup: ${e instanceof Error ? e.message : String(e)}`, log: [] };
   }

@@ -3,8 +3,10 @@
  * follower, an agent per host (command module, lease keeper, fence check before every node start),
  * and a failover controller on the host. The master's and the standby's nodes are real simulator
  * processes inside their own network namespaces (`fo<seed>m`, `fo<seed>s`); the network process and
- * n1 run on the host. Partitions are nft drops inside a namespace. Agents and controllers are in
- * this process, each behind a link that a scenario cuts together with the namespace's rules.
+ * n1 run on the host. Partitions are nft drops inside a namespace. In `createWorld` the agents and
+ * controllers are in this process, each behind a link that a scenario cuts together with the
+ * namespace's rules; `createProcessWorld` (world-processes.ts) runs them as real processes on the
+ * same shared parts (startWorldSim, startEtcd, applyLinkState, the checker).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +21,7 @@ import { signCommand, type CommandInput } from '../../src/failover/command.js';
 import { createController, type AgentLink, type Controller } from '../../src/failover/controller.js';
 import { localLeaseStore, type LeaseStore } from '../../src/failover/lease-store.js';
 import { openJournal, type JournalFile } from '../../src/failover/journal-file.js';
+import type { JournalEntry } from '../../src/failover/journal.js';
 import { checkTruth, type SafetyReport } from '../../src/failover/safety-check.js';
 import { etcdLeaseStore, startEtcdElection, type EtcdElection } from '../../src/failover/etcd.js';
 import { createServer } from 'node:net';
@@ -45,18 +48,22 @@ export async function closeAllWorlds(): Promise<void> {
 
 const WORLD_DIR = /^fo-chaos-\d+-[A-Za-z0-9]+$/;
 
-/** Kills the simulator processes of DIR/sim and the etcd of DIR (each checked by its command line). */
-function killWorldProcesses(dir: string): void {
+/**
+ * Kills the processes of world DIR, each checked by its command line: the simulator's (DIR/sim),
+ * etcd (DIR/etcd), and the agent and server processes of a process world (an argument inside DIR).
+ */
+export function killWorldProcesses(dir: string): void {
   const simDir = join(dir, 'sim');
   const etcdDir = join(dir, 'etcd');
   for (const p of readdirSync('/proc')) {
     if (!/^\d+$/.test(p)) continue;
     const pid = Number(p);
+    if (pid === process.pid) continue;
     let mine = isOurProcess(pid, simDir);
     if (!mine) {
       try {
         const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-        mine = argv[0]?.endsWith('etcd') === true && argv[argv.indexOf('--data-dir') + 1] === etcdDir;
+        mine = (argv[0]?.endsWith('etcd') === true && argv[argv.indexOf('--data-dir') + 1] === etcdDir) || argv.some((a) => a.startsWith(`${dir}/`));
       } catch { /* gone */ }
     }
     if (mine) { try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ } }
@@ -102,24 +109,31 @@ export interface Host {
   keeper?: LeaseKeeper;
 }
 
-export interface World {
+/**
+ * What a scenario drives, whichever world runs it: the in-process one (`createWorld`: agents and
+ * controllers in the chaos process) or the process one (`createProcessWorld`: real `anoguard
+ * agent` processes inside the namespaces, real `anoguard server` processes on the host). Hosts are
+ * 'master' and 'standby' in both.
+ */
+export interface ChaosWorld {
+  /** 'in-process' worlds also offer the agent knobs of `World` (clock skew, failing writes). */
+  kind: 'in-process' | 'processes';
   sim: SimHandle;
   net: WorldNet;
   dir: string;
   identity: string;
-  hosts: Map<string, Host>;
-  /** The active controller (with etcd: the one holding the etcd key), else the first running one. */
-  controller: Controller | undefined;
   /** Controller names: ['A'], or ['A', 'B'] with etcd. */
   controllerNames: string[];
   log: string[];
   t0: number;
+  /** A planned swap to `to` through the active controller; resolves when it is done or refused. */
+  runSwap(to: string): Promise<{ ok: boolean; detail: string }>;
   startController(name?: string): Promise<void>;
   /** Kills the named controller, by default the active one. */
-  killController(name?: string): void;
-  /** Cuts a controller from etcd and from every agent (it keeps running). */
-  cutController(name: string, cut: boolean): void;
-  activeController(): string | undefined;
+  killController(name?: string): Promise<void>;
+  /** Cuts a controller from etcd and from every agent. */
+  cutController(name: string, cut: boolean): Promise<void>;
+  activeController(): Promise<string | undefined>;
   /** Cuts the host from the controller (not from the simulator network). */
   setLink(host: string, up: boolean): Promise<void>;
   /** Cuts the host from everything, the simulator network included. */
@@ -133,12 +147,21 @@ export interface World {
   /** Restart factomd the way systemd would: stop, ExecStartPre fence check, start. */
   restartNode(host: string): Promise<void>;
   holderOf(): Promise<string | undefined>;
-  journal(): JournalFile;
+  /** The active controller's journal as it is on disk now. */
+  journal(): { entries(): readonly JournalEntry[] };
   check(): SafetyReport;
   close(): Promise<void>;
 }
 
-async function diag(api: string): Promise<{ id: string; role: string; leaderheight: number } | undefined> {
+export interface World extends ChaosWorld {
+  kind: 'in-process';
+  hosts: Map<string, Host>;
+  /** The active controller (with etcd: the one holding the etcd key), else the first running one. */
+  controller: Controller | undefined;
+  journal(): JournalFile;
+}
+
+export async function diag(api: string): Promise<{ id: string; role: string; leaderheight: number } | undefined> {
   try {
     return await createFactomdClient({ url: api, timeoutMs: 2000, retries: 0 }).diagnostics();
   } catch {
@@ -146,18 +169,23 @@ async function diag(api: string): Promise<{ id: string; role: string; leaderheig
   }
 }
 
-export async function createWorld(seed: number, note: (s: string) => void = () => undefined, opts: { etcd?: boolean } = {}): Promise<World> {
+/**
+ * The part every world shares: its directory (owner pid inside), its two namespaces and its
+ * simulator (n1 and the network on the host, n2 in the master's namespace, n3 in the standby's).
+ * Until the caller swaps `early` for its own closer (`adoptWorld`), a signal tears down what is there.
+ */
+export async function startWorldSim(seed: number): Promise<{ dir: string; net: WorldNet; sim: SimHandle; early: () => Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), `fo-chaos-${seed}-`));
   writeFileSync(join(dir, 'owner'), String(process.pid));
   let pending: WorldNet | undefined;
   // Until the world exists, a signal tears down what is there (processes by their command lines).
   const early = async (): Promise<void> => {
+    openWorlds.delete(early);
     killWorldProcesses(dir);
     await pending?.close();
     rmSync(dir, { recursive: true, force: true });
   };
   openWorlds.add(early);
-  let sim: SimHandle;
   try {
     pending = await createWorldNet(seed);
   } catch (e) {
@@ -172,15 +200,58 @@ export async function createWorld(seed: number, note: (s: string) => void = () =
     // missing federated server would stall it forever, where mainnet would elect a replacement.
     // The network process listens on the host end of the master's veth; the standby's namespace
     // reaches it through its own veth (the host routes between its local addresses).
-    sim = await startSim({
+    const sim = await startSim({
       dir: join(dir, 'sim'), nodes: 3, authorities: 1, audits: 1, blockTimeMs: BLOCK_MS, host: net.master.hostAddr,
       placement: { n2: { netns: net.master.ns, host: net.master.nsAddr }, n3: { netns: net.standby.ns, host: net.standby.nsAddr } },
     });
+    return { dir, net, sim, early };
   } catch (e) {
-    openWorlds.delete(early);
     await early();
     throw e;
   }
+}
+
+/** The world's full closer replaces its early one (SIGINT then closes the whole world). */
+export function adoptWorld(early: () => Promise<void>, close: () => Promise<void>): void {
+  openWorlds.delete(early);
+  openWorlds.add(close);
+}
+export function releaseWorld(close: () => Promise<void>): void { openWorlds.delete(close); }
+
+/** A single-member etcd on loopback, data in DIR/etcd; killed with this process at the latest. */
+export async function startEtcd(dir: string, seed: number): Promise<{ proc: ChildProcess; url: string }> {
+  const free = (): Promise<number> => new Promise((res, rej) => { const sv = createServer(); sv.once('error', rej); sv.listen(0, '127.0.0.1', () => { const a = sv.address(); sv.close(() => res(typeof a === 'object' && a ? a.port : 0)); }); });
+  const [cp, pp] = [await free(), await free()];
+  const url = `http://127.0.0.1:${cp}`;
+  const proc = spawn('etcd', ['--name', `fo-${seed}`, '--data-dir', join(dir, 'etcd'), '--listen-client-urls', url, '--advertise-client-urls', url,
+    '--listen-peer-urls', `http://127.0.0.1:${pp}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${pp}`, '--initial-cluster', `fo-${seed}=http://127.0.0.1:${pp}`,
+    '--log-level', 'error'], { stdio: 'ignore' });
+  // Never leave an etcd behind, even when this process dies of an error.
+  process.once('exit', () => { proc.kill('SIGKILL'); });
+  const end = Date.now() + 15_000;
+  for (;;) {
+    try { if ((await fetch(`${url}/health`, { signal: AbortSignal.timeout(500) })).ok) break; } catch { /* starting */ }
+    if (Date.now() > end) { proc.kill('SIGKILL'); throw new Error('etcd did not start'); }
+    await sleep(100);
+  }
+  return { proc, url };
+}
+
+/**
+ * The namespace's nft rules for a host's link state: cut from everything; or cut from the
+ * controller only, where the simulator network stays reachable and the node's API stays open to the
+ * host (the checker and `holderOf` observe through it); or nothing.
+ */
+export async function applyLinkState(net: WorldNet, sim: SimHandle, which: 'master' | 'standby', node: string, s: { netCut: boolean; linkUp: boolean }): Promise<void> {
+  if (s.netCut) await net.partition(which, 'all');
+  else if (!s.linkUp) {
+    const api = sim.nodes.find((n) => n.name === node)!.api;
+    await net.partition(which, { hostPorts: [Number(sim.network.address.split(':').pop())], localPorts: [Number(new URL(api).port)] });
+  } else await net.heal(which);
+}
+
+export async function createWorld(seed: number, note: (s: string) => void = () => undefined, opts: { etcd?: boolean } = {}): Promise<World> {
+  const { dir, net, sim, early } = await startWorldSim(seed);
   const log: string[] = [];
   const say = (s: string): void => { const line = `${((Date.now() - t0) / 1000).toFixed(1)}s ${s}`; log.push(line); note(line); };
   let t0 = Date.now();
@@ -200,20 +271,14 @@ export async function createWorld(seed: number, note: (s: string) => void = () =
   let etcd: ChildProcess | undefined;
   let etcdUrl = '';
   if (opts.etcd) {
-    const free = (): Promise<number> => new Promise((res, rej) => { const sv = createServer(); sv.once('error', rej); sv.listen(0, '127.0.0.1', () => { const a = sv.address(); sv.close(() => res(typeof a === 'object' && a ? a.port : 0)); }); });
-    const [cp, pp] = [await free(), await free()];
-    etcdUrl = `http://127.0.0.1:${cp}`;
-    etcd = spawn('etcd', ['--name', `fo-${seed}`, '--data-dir', join(dir, 'etcd'), '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
-      '--listen-peer-urls', `http://127.0.0.1:${pp}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${pp}`, '--initial-cluster', `fo-${seed}=http://127.0.0.1:${pp}`,
-      '--log-level', 'error'], { stdio: 'ignore' });
-    // Never leave an etcd behind, even when this process dies of an error.
-    const child = etcd;
-    process.once('exit', () => { child.kill('SIGKILL'); });
-    const end = Date.now() + 15_000;
-    for (;;) {
-      try { if ((await fetch(`${etcdUrl}/health`, { signal: AbortSignal.timeout(500) })).ok) break; } catch { /* starting */ }
-      if (Date.now() > end) { etcd.kill('SIGKILL'); throw new Error('etcd did not start'); }
-      await sleep(100);
+    try {
+      const e = await startEtcd(dir, seed);
+      etcd = e.proc;
+      etcdUrl = e.url;
+    } catch (e) {
+      await sim.stop().catch(() => undefined);
+      await early();
+      throw e;
     }
   }
   const etcdFetch = (c: Ctl): typeof fetch => (input, init) => (c.cut ? Promise.reject(new Error('partitioned from etcd')) : fetch(input, init));
@@ -303,24 +368,21 @@ export async function createWorld(seed: number, note: (s: string) => void = () =
     await sim.restartNode(h.node);
   }
 
-  const portOf = (url: string): number => Number(new URL(url).port);
   /** The namespace's nft rules follow the host's link state. */
-  async function applyNet(h: Host): Promise<void> {
-    const which = h.host === 'master' ? 'master' : 'standby';
-    if (h.netCut) await net.partition(which, 'all');
-    else if (!h.linkUp) {
-      // The simulator network stays reachable; the node's API stays open to the host because the
-      // in-process agent stands for the local agent of that host (and the checker observes through it).
-      await net.partition(which, { hostPorts: [Number(sim.network.address.split(':').pop())], localPorts: [portOf(apiOf(h.node))] });
-    } else await net.heal(which);
-  }
+  const applyNet = (h: Host): Promise<void> => applyLinkState(net, sim, h.host === 'master' ? 'master' : 'standby', h.node, h);
 
   const world: World = {
-    sim, net, dir, identity, hosts, log,
+    kind: 'in-process', sim, net, dir, identity, hosts, log,
     get controller() { return activeCtl()?.controller; },
     controllerNames: [...ctls.keys()],
     get t0() { return t0; },
-    activeController: () => activeCtl()?.name,
+    activeController: () => Promise.resolve(activeCtl()?.name),
+    async runSwap(to) {
+      const c = activeCtl()?.controller;
+      if (!c) throw new Error('no controller is running');
+      const r = await c.runSwap(to);
+      return { ok: r.ok, detail: r.detail };
+    },
     async startController(name = 'A') {
       const c = ctls.get(name)!;
       if (c.controller) return;
@@ -341,15 +403,17 @@ export async function createWorld(seed: number, note: (s: string) => void = () =
     },
     killController(name) {
       const c = name ? ctls.get(name) : activeCtl();
-      if (!c?.controller) return;
+      if (!c?.controller) return Promise.resolve();
       c.controller.stop();
       c.controller = undefined;
       if (c.timer) clearTimeout(c.timer);
-      void c.election?.stop();
+      const el = c.election;
       c.election = undefined;
       say(`controller ${c.name} killed`);
+      void el?.stop();
+      return Promise.resolve();
     },
-    cutController(name, cut) { ctls.get(name)!.cut = cut; say(`controller ${name} ${cut ? 'cut off' : 'reconnected'}`); },
+    cutController(name, cut) { ctls.get(name)!.cut = cut; say(`controller ${name} ${cut ? 'cut off' : 'reconnected'}`); return Promise.resolve(); },
     async setLink(host, up) {
       const h = hosts.get(host)!;
       h.linkUp = up;
@@ -396,20 +460,19 @@ export async function createWorld(seed: number, note: (s: string) => void = () =
       return checkTruth(readTruth(sim.dir), { identity, blockMs: BLOCK_MS, boundBlocks: LIVENESS_BOUND_BLOCKS, fromTs: t0, toTs: Date.now() });
     },
     async close() {
-      for (const n of ctls.keys()) world.killController(n);
+      for (const n of ctls.keys()) await world.killController(n);
       etcd?.kill('SIGKILL');
       for (const h of hosts.values()) h.keeper?.stop();
       await sim.stop().catch(() => undefined);
       await net.close().catch(() => undefined);
       killWorldProcesses(dir);
       rmSync(dir, { recursive: true, force: true });
-      openWorlds.delete(closeWorld);
+      releaseWorld(closeWorld);
     },
   };
 
   const closeWorld = (): Promise<void> => world.close();
-  openWorlds.delete(early);
-  openWorlds.add(closeWorld);
+  adoptWorld(early, closeWorld);
   try {
     for (const h of hosts.values()) startKeeper(h);
     for (const n of ctls.keys()) await world.startController(n);

@@ -118,7 +118,14 @@ export function startControlClient(o: ControlClientOptions): ControlClient {
     demoteBeforeMs: o.demoteBeforeMs,
     renew: async () => {
       const body: ControlRequest = { v: 1, host: o.host, lease: true, waitMs: 0, status: wire(o.quickStatus()), results: [], renewEveryMs: renewEvery() };
-      const answers = await Promise.allSettled(o.calls.map((call) => call(body, renewEvery(), stop.signal)));
+      // The keeper gives a renewal `renewEvery` in all: a server that does not answer (partitioned,
+      // frozen) must not make the answers of the others miss that bound, so each call gets 80 % of it.
+      const budget = Math.max(40, Math.floor(renewEvery() * 0.8));
+      const bounded = (call: ControlCall): Promise<ControlResponse> => new Promise((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error('control call timed out')), budget);
+        call(body, budget, stop.signal).then(resolve, reject).finally(() => clearTimeout(t));
+      });
+      const answers = await Promise.allSettled(o.calls.map(bounded));
       const ok = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
       if (ok.length === 0) throw (answers[0] as PromiseRejectedResult).reason;
       note(ok[0]!);

@@ -1,0 +1,349 @@
+/**
+ * The chaos world with real processes: the same simulator and namespaces as `createWorld`, but the
+ * agents are `anoguard agent --config …` processes started with `ip netns exec fo<seed>m|s` (their
+ * mTLS connection to the controller crosses the veth, so a partition's nft rule really cuts it),
+ * and each controller is an `anoguard server --topology … --operator-key … --listen` process on the
+ * host end of the master's veth. "Kill the controller" is SIGKILL; with etcd two servers share one
+ * election and the agents list both in `control.servers`. A node is stopped and restarted through the
+ * agents' own stopCommand / restartCommand argv (node-ctl.ts), run inside its namespace.
+ *
+ * Not a real partition: `cutController` freezes the server (SIGSTOP … SIGCONT), which cuts it from
+ * etcd and from every agent at once, as the in-process world's cut does, and also stops its clock.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse, stringify } from 'yaml';
+import { initCa, issueCert } from '../../src/pki/ca.js';
+import { tlsFilesFromPkiDir } from '../../src/server/tls.js';
+import { loginDashboard, type DashboardClient } from '../../src/server/dashboard/client.js';
+import type { FailoverStatus } from '../../src/server/failover/types.js';
+import { readIdentityTriple, type IdentityTriple } from '../../src/failover/conf-identity.js';
+import { openJournal } from '../../src/failover/journal-file.js';
+import { checkTruth } from '../../src/failover/safety-check.js';
+import { publicKeyFromSeed } from '../../src/factom/ed25519.js';
+import { readTruth } from '../../src/sim/index.js';
+import {
+  adoptWorld, applyLinkState, BLOCK_MS, diag, killWorldProcesses, LIVENESS_BOUND_BLOCKS, releaseWorld, sleep, startEtcd, startWorldSim, TIMING,
+  type ChaosWorld,
+} from './world.js';
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const MAIN = join(ROOT, 'src/cli/main.ts');
+const NODE_CTL = join(ROOT, 'scripts/chaos/node-ctl.ts');
+const TSX = [process.execPath, '--import', 'tsx'];
+/** Topology host names (= agent certificate CNs) of the scenarios' 'master' and 'standby'. */
+const NAMES = { master: 'auth-a', standby: 'auth-b' } as const;
+type HostKey = keyof typeof NAMES;
+const isHostKey = (h: string): h is HostKey => h === 'master' || h === 'standby';
+
+interface PHost { host: HostKey; name: string; node: string; ns: string; dir: string; yaml: string; proc?: ChildProcess; linkUp: boolean; netCut: boolean }
+interface PCtl { name: string; dataDir: string; port: number; proc?: ChildProcess; client?: DashboardClient; password?: string; frozen: boolean }
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+function freePort(host: string): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, host, () => { const a = s.address(); s.close(() => res(typeof a === 'object' && a ? a.port : 0)); });
+  });
+}
+
+async function exited(p: ChildProcess, ms: number): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  await Promise.race([new Promise<void>((r) => p.once('exit', () => r())), sleep(ms)]);
+}
+
+/** ARGV inside namespace NS, bounded; rejects with its stderr. */
+function runIn(ns: string, argv: string[], timeoutMs: number): Promise<void> {
+  return new Promise((res, rej) => {
+    execFile('ip', ['netns', 'exec', ns, ...argv], { cwd: ROOT, timeout: timeoutMs, env: { ...process.env, NODE_ENV: 'test' } }, (e, _out, err) => {
+      if (e) rej(new Error(`${argv.slice(-4).join(' ')} in ${ns}: ${err.trim().split('\n').pop() || e.message}`));
+      else res();
+    });
+  });
+}
+
+/** `anoguard --json server …` as its own process; resolves with what it prints once it listens. */
+function spawnServer(args: string[], logPath: string): Promise<{ proc: ChildProcess; json: { web: string; user: string; passwordFile: string | null } }> {
+  const fd = openSync(logPath, 'a');
+  const proc = spawn(TSX[0]!, [...TSX.slice(1), MAIN, '--json', 'server', ...args], { cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', ANOGUARD_LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', fd] });
+  closeSync(fd);
+  return new Promise((resolve, reject) => {
+    let out = '';
+    let settled = false;
+    const timer = setTimeout(() => { settled = true; proc.kill('SIGKILL'); reject(new Error(`the server did not start within 90 s (log ${logPath})`)); }, 90_000);
+    proc.stdout!.on('data', (d: Buffer) => {
+      if (settled) return;
+      out += d.toString();
+      try {
+        const json = JSON.parse(out) as { web: string; user: string; passwordFile: string | null };
+        settled = true;
+        clearTimeout(timer);
+        resolve({ proc, json });
+      } catch { /* not complete yet */ }
+    });
+    proc.once('exit', (code) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      let tail = '';
+      try { tail = readFileSync(logPath, 'utf8').trim().split('\n').slice(-3).join(' | '); } catch { /* removed with its world */ }
+      reject(new Error(`the server exited ${code}: ${tail}`));
+    });
+  });
+}
+
+export async function createProcessWorld(seed: number, note: (s: string) => void = () => undefined, opts: { etcd?: boolean } = {}): Promise<ChaosWorld> {
+  const { dir, net, sim, early } = await startWorldSim(seed);
+  const log: string[] = [];
+  let t0 = Date.now();
+  const say = (s: string): void => { const line = `${((Date.now() - t0) / 1000).toFixed(1)}s ${s}`; log.push(line); note(line); };
+  const confOf = (node: string): string => join(sim.dir, node, '.factom/m2/factomd.conf');
+  const apiOf = (node: string): string => sim.nodes.find((n) => n.name === node)!.api;
+  const authority = readIdentityTriple(readFileSync(confOf('n2'), 'utf8'))!;
+  const standbyOwn = readIdentityTriple(readFileSync(confOf('n3'), 'utf8'))!;
+  const identity = authority.identityChainId;
+  const pkiDir = join(dir, 'pki');
+  const keyFile = join(dir, 'operator.key');
+  const topoFile = join(dir, 'topology.yaml');
+  const hosts = new Map<HostKey, PHost>();
+  const ctls = new Map<string, PCtl>();
+  let etcd: ChildProcess | undefined;
+  let etcdUrl: string | undefined;
+  let lastActive = 'A';
+  const hostOf = (h: string): PHost => {
+    if (!isHostKey(h)) throw new Error(`no host ${h} (master or standby)`);
+    return hosts.get(h)!;
+  };
+  const urlOf = (c: PCtl): string => `https://${net.master.hostAddr}:${c.port}`;
+
+  function startAgent(h: PHost): void {
+    const fd = openSync(join(h.dir, 'agent.log'), 'a');
+    const p = spawn('ip', ['netns', 'exec', h.ns, ...TSX, MAIN, 'agent', '--config', h.yaml], {
+      cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', ANOGUARD_LOG_LEVEL: 'info' }, stdio: ['ignore', fd, fd],
+    });
+    closeSync(fd);
+    h.proc = p;
+    p.once('exit', (code, sig) => { if (h.proc === p) say(`${h.host} agent exited ${sig ?? code}`); });
+  }
+  async function stopAgent(h: PHost): Promise<void> {
+    const p = h.proc;
+    h.proc = undefined;
+    if (!p) return;
+    p.kill('SIGKILL');
+    await exited(p, 5000);
+  }
+  const nodeCtl = (h: PHost, op: 'stop' | 'restart'): string[] => [...TSX, NODE_CTL, op, sim.dir, h.node, ...(op === 'restart' ? [h.yaml] : [])];
+  const running = (): PCtl[] => [...ctls.values()].filter((c) => c.proc && !c.frozen);
+  async function statusOf(c: PCtl): Promise<FailoverStatus | undefined> {
+    if (!c.client || c.frozen) return undefined;
+    return (await c.client.get<{ status: FailoverStatus }>('/api/failover').catch(() => undefined))?.status;
+  }
+  async function activeCtl(): Promise<PCtl | undefined> {
+    for (const c of running()) {
+      if ((await statusOf(c))?.active === true) { lastActive = c.name; return c; }
+    }
+    return undefined;
+  }
+
+  const world: ChaosWorld = {
+    kind: 'processes', sim, net, dir, identity, log,
+    controllerNames: opts.etcd ? ['A', 'B'] : ['A'],
+    get t0() { return t0; },
+    async activeController() { return (await activeCtl())?.name; },
+    async runSwap(to) {
+      const c = await activeCtl();
+      const client = c?.client;
+      if (!c || !client) throw new Error('no controller is active');
+      let id: string;
+      try {
+        id = (await client.post<{ id: string }>('/api/swap/run', { standby: hostOf(to).name })).body.id;
+      } catch (e) {
+        return { ok: false, detail: message(e) };
+      }
+      // The run answers at once; its outcome is polled (the swap waits for its height).
+      const end = Date.now() + 180_000;
+      for (;;) {
+        await sleep(250);
+        let run: { state: string; ok?: boolean; detail?: string };
+        try {
+          run = await client.get(`/api/swap/runs/${id}`);
+        } catch (e) {
+          return { ok: false, detail: `controller ${c.name} gone mid-swap: ${message(e)}` };
+        }
+        if (run.state !== 'running') return { ok: run.ok === true, detail: run.detail ?? run.state };
+        if (Date.now() > end) return { ok: false, detail: 'the swap was still running after 180 s' };
+      }
+    },
+    async startController(name = 'A') {
+      const c = ctls.get(name)!;
+      if (c.proc) return;
+      const { proc, json } = await spawnServer([
+        '--pki-dir', pkiDir, '--data-dir', c.dataDir, '--listen', `${net.master.hostAddr}:${c.port}`, '--web-listen', '127.0.0.1:0',
+        '--topology', topoFile, '--operator-key', keyFile, ...(etcdUrl ? ['--etcd', etcdUrl] : []),
+      ], join(dir, `server-${name}.log`));
+      c.proc = proc;
+      c.frozen = false;
+      proc.once('exit', (code, sig) => { if (c.proc === proc) { c.proc = undefined; c.client = undefined; say(`controller ${name} exited ${sig ?? code}`); } });
+      // The first start of a data dir creates the operator account and its password file.
+      if (json.passwordFile) c.password = readFileSync(json.passwordFile, 'utf8').trim();
+      c.client = await loginDashboard({ url: json.web, user: json.user, password: c.password ?? '', timeoutMs: 5000 });
+      say(`controller ${name} started (pid ${proc.pid})`);
+    },
+    async killController(name) {
+      const c = name ? ctls.get(name) : await activeCtl();
+      const p = c?.proc;
+      if (!c || !p) return;
+      c.proc = undefined;
+      c.client = undefined;
+      p.kill('SIGKILL');
+      await exited(p, 5000);
+      say(`controller ${c.name} killed (SIGKILL)`);
+    },
+    cutController(name, cut) {
+      const c = ctls.get(name)!;
+      if (c.proc) {
+        c.frozen = cut;
+        c.proc.kill(cut ? 'SIGSTOP' : 'SIGCONT');
+        say(`controller ${name} ${cut ? 'frozen (SIGSTOP: cut from etcd and agents)' : 'resumed'}`);
+      }
+      return Promise.resolve();
+    },
+    async setLink(host, up) {
+      const h = hostOf(host);
+      h.linkUp = up;
+      await applyLinkState(net, sim, h.host, h.node, h);
+      say(`link ${host} ${up ? 'up' : 'down'} (controller)`);
+    },
+    async cutNetwork(host, cut) {
+      const h = hostOf(host);
+      h.netCut = cut;
+      await applyLinkState(net, sim, h.host, h.node, h);
+      say(`${host} ${cut ? 'cut from every network' : 'network back'}`);
+    },
+    async killNode(host) {
+      const h = hostOf(host);
+      await runIn(h.ns, nodeCtl(h, 'stop'), 30_000);
+      say(`${host} factomd killed`);
+    },
+    async killHost(host) {
+      const h = hostOf(host);
+      await stopAgent(h);
+      await runIn(h.ns, nodeCtl(h, 'stop'), 30_000);
+      say(`${host} host down`);
+    },
+    async bootHost(host) {
+      const h = hostOf(host);
+      startAgent(h);
+      await runIn(h.ns, nodeCtl(h, 'restart'), 60_000);
+      say(`${host} host booted`);
+    },
+    async restartNode(host) {
+      const h = hostOf(host);
+      await runIn(h.ns, nodeCtl(h, 'restart'), 60_000);
+      say(`${host} factomd restarted`);
+    },
+    async holderOf() {
+      for (const h of hosts.values()) {
+        const d = await diag(apiOf(h.node));
+        if (d && d.id === identity && d.role !== 'Follower') return h.host;
+      }
+      return undefined;
+    },
+    journal: () => openJournal(join(ctls.get(lastActive)?.dataDir ?? join(dir, 'server-A'), 'failover-journal.jsonl')),
+    check() {
+      return checkTruth(readTruth(sim.dir), { identity, blockMs: BLOCK_MS, boundBlocks: LIVENESS_BOUND_BLOCKS, fromTs: t0, toTs: Date.now() });
+    },
+    async close() {
+      releaseWorld(closeWorld);
+      for (const c of ctls.values()) { c.proc?.kill('SIGKILL'); c.proc = undefined; }
+      for (const h of hosts.values()) await stopAgent(h);
+      etcd?.kill('SIGKILL');
+      await sim.stop().catch(() => undefined);
+      await net.close().catch(() => undefined);
+      killWorldProcesses(dir);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  const closeWorld = (): Promise<void> => world.close();
+  adoptWorld(early, closeWorld);
+
+  try {
+    const seedBytes = randomBytes(32);
+    writeFileSync(keyFile, `${seedBytes.toString('hex')}\n`, { mode: 0o600 });
+    const opKey = Buffer.from(publicKeyFromSeed(new Uint8Array(seedBytes))).toString('hex');
+    const pass = randomBytes(16).toString('hex');
+    await initCa({ dir: pkiDir, passphrase: pass, scrypt: { N: 1 << 14, r: 8, p: 1 } });
+    await issueCert({ dir: pkiDir, passphrase: pass, kind: 'server', name: 'server', sans: [`IP:${net.master.hostAddr}`, 'IP:127.0.0.1'] });
+    for (const n of Object.values(NAMES)) await issueCert({ dir: pkiDir, passphrase: pass, kind: 'agent', name: n });
+    const topo = parse(readFileSync(join(ROOT, 'examples/topology.yaml'), 'utf8')) as { authority: Record<string, unknown> };
+    topo.authority.master = NAMES.master;
+    topo.authority.standby = NAMES.standby;
+    topo.authority.failover = {
+      identity, auto: true, leaseTtl: `${TIMING.leaseTtlMs}ms`, renewEvery: `${TIMING.renewEveryMs}ms`, marginBlocks: TIMING.marginBlocks,
+      downBlocks: TIMING.downBlocks, blockTime: `${BLOCK_MS}ms`,
+    };
+    writeFileSync(topoFile, stringify(topo));
+    if (opts.etcd) {
+      const e = await startEtcd(dir, seed);
+      etcd = e.proc;
+      etcdUrl = e.url;
+    }
+    for (const name of world.controllerNames) {
+      const dataDir = join(dir, `server-${name}`);
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      ctls.set(name, { name, dataDir, port: await freePort(net.master.hostAddr), frozen: false });
+    }
+    const triple = (t: IdentityTriple): string => JSON.stringify({ IdentityChainID: t.identityChainId, LocalServerPrivKey: t.localServerPrivKey, LocalServerPublicKey: t.localServerPublicKey });
+    for (const [host, node] of [['master', 'n2'], ['standby', 'n3']] as const) {
+      const name = NAMES[host];
+      const hdir = join(dir, host);
+      mkdirSync(hdir, { recursive: true, mode: 0o700 });
+      writeFileSync(join(hdir, 'identity.json'), triple(authority), { mode: 0o600 });
+      if (host === 'standby') writeFileSync(join(hdir, 'follower.json'), triple(standbyOwn), { mode: 0o600 });
+      const h: PHost = { host, name, node, ns: net[host].ns, dir: hdir, yaml: join(hdir, 'agent.yaml'), linkUp: true, netCut: false };
+      const tls = tlsFilesFromPkiDir(pkiDir, name);
+      const servers = [...ctls.values()].map(urlOf);
+      writeFileSync(h.yaml, stringify({
+        name, server: servers[0], tls: { ca: tls.ca, cert: tls.cert, key: tls.key },
+        interval: '60s', stateDir: join(hdir, 'state'), watch: { files: [h.yaml] },
+        factomd: [{ name: node, url: apiOf(node), timeout: '2s' }],
+        control: {
+          factomdConf: confOf(node), stateFile: join(hdir, 'fence.json'), replayFile: join(hdir, 'replay.json'), identity, trustedKeys: [opKey],
+          identityFile: join(hdir, 'identity.json'), ...(host === 'standby' ? { followerFile: join(hdir, 'follower.json') } : {}),
+          ...(servers.length > 1 ? { servers } : {}),
+          renewEvery: `${TIMING.renewEveryMs}ms`, demoteBefore: `${TIMING.demoteBeforeMs}ms`,
+          restartCommand: nodeCtl(h, 'restart'), stopCommand: nodeCtl(h, 'stop'),
+        },
+      }), { mode: 0o600 });
+      hosts.set(host, h);
+    }
+    // Controllers first, then the agents (as at a deployment: the agents connect out to them).
+    await Promise.all(world.controllerNames.map((n) => world.startController(n)));
+    for (const h of hosts.values()) startAgent(h);
+    // Ready: the master leads and the active controller sees its lease. Generous: 2 cores, other suites.
+    const end = Date.now() + 90_000;
+    let ready = false;
+    while (!ready && Date.now() < end) {
+      const c = await activeCtl();
+      const s = c ? await statusOf(c) : undefined;
+      ready = (await world.holderOf()) === 'master' && s?.hosts.find((x) => x.host === NAMES.master)?.leased === true;
+      if (!ready) await sleep(250);
+    }
+    if (!ready) {
+      const d = await diag(apiOf('n2'));
+      const tail = (f: string): string => { try { return readFileSync(f, 'utf8').trim().split('\n').slice(-3).join(' | '); } catch { return ''; } };
+      throw new Error(`the master never led with a lease (its node: ${d ? `${d.role} at ${d.leaderheight}` : 'no answer'}); agent log: ${tail(join(dir, 'master', 'agent.log'))}`);
+    }
+    t0 = Date.now();
+  } catch (e) {
+    await world.close();
+    throw e;
+  }
+  return world;
+}
