@@ -23,11 +23,9 @@ import { loginDashboard, type DashboardClient } from '../../src/server/dashboard
 import type { FailoverStatus } from '../../src/server/failover/types.js';
 import { readIdentityTriple, type IdentityTriple } from '../../src/failover/conf-identity.js';
 import { openJournal } from '../../src/failover/journal-file.js';
-import { checkTruth } from '../../src/failover/safety-check.js';
 import { publicKeyFromSeed } from '../../src/factom/ed25519.js';
-import { readTruth } from '../../src/sim/index.js';
 import {
-  adoptWorld, applyLinkState, BLOCK_MS, diag, killWorldProcesses, LIVENESS_BOUND_BLOCKS, releaseWorld, sleep, startEtcd, startWorldSim, TIMING,
+  adoptWorld, applyLinkState, BLOCK_MS, checkWorld, diag, holderAmong, killWorldProcesses, releaseWorld, sleep, startEtcd, startWorldSim, TIMING,
   type ChaosWorld,
 } from './world.js';
 
@@ -248,17 +246,9 @@ export async function createProcessWorld(seed: number, note: (s: string) => void
       await runIn(h.ns, nodeCtl(h, 'restart'), 60_000);
       say(`${host} factomd restarted`);
     },
-    async holderOf() {
-      for (const h of hosts.values()) {
-        const d = await diag(apiOf(h.node));
-        if (d && d.id === identity && d.role !== 'Follower') return h.host;
-      }
-      return undefined;
-    },
+    holderOf: () => holderAmong(hosts.values(), identity, apiOf),
     journal: () => openJournal(join(ctls.get(lastActive)?.dataDir ?? join(dir, 'server-A'), 'failover-journal.jsonl')),
-    check() {
-      return checkTruth(readTruth(sim.dir), { identity, blockMs: BLOCK_MS, boundBlocks: LIVENESS_BOUND_BLOCKS, fromTs: t0, toTs: Date.now() });
-    },
+    check: () => checkWorld(sim.dir, identity, t0),
     async close() {
       releaseWorld(closeWorld);
       for (const c of ctls.values()) { c.proc?.kill('SIGKILL'); c.proc = undefined; }

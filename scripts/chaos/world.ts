@@ -169,6 +169,20 @@ export async function diag(api: string): Promise<{ id: string; role: string; lea
   }
 }
 
+/** The host whose node runs the identity as an authority now, if any. */
+export async function holderAmong(hosts: Iterable<{ host: string; node: string }>, identity: string, apiOf: (node: string) => string): Promise<string | undefined> {
+  for (const h of hosts) {
+    const d = await diag(apiOf(h.node));
+    if (d && d.id === identity && d.role !== 'Follower') return h.host;
+  }
+  return undefined;
+}
+
+/** The checker over the simulator's record of truth, from the world's start until now. */
+export function checkWorld(simDir: string, identity: string, t0: number): SafetyReport {
+  return checkTruth(readTruth(simDir), { identity, blockMs: BLOCK_MS, boundBlocks: LIVENESS_BOUND_BLOCKS, fromTs: t0, toTs: Date.now() });
+}
+
 /**
  * The part every world shares: its directory (owner pid inside), its two namespaces and its
  * simulator (n1 and the network on the host, n2 in the master's namespace, n3 in the standby's).
@@ -448,17 +462,9 @@ export async function createWorld(seed: number, note: (s: string) => void = () =
       await startNode(h);
       say(`${host} factomd restarted`);
     },
-    async holderOf() {
-      for (const h of hosts.values()) {
-        const d = await diag(apiOf(h.node));
-        if (d && d.id === identity && d.role !== 'Follower') return h.host;
-      }
-      return undefined;
-    },
+    holderOf: () => holderAmong(hosts.values(), identity, apiOf),
     journal: () => openJournal(join(dir, 'journal.jsonl')),
-    check() {
-      return checkTruth(readTruth(sim.dir), { identity, blockMs: BLOCK_MS, boundBlocks: LIVENESS_BOUND_BLOCKS, fromTs: t0, toTs: Date.now() });
-    },
+    check: () => checkWorld(sim.dir, identity, t0),
     async close() {
       for (const n of ctls.keys()) await world.killController(n);
       etcd?.kill('SIGKILL');
