@@ -7,8 +7,8 @@ import tls from 'node:tls';
  * its headers object and the agent's bookkeeping per call cost more CPU than the TLS on the client
  * side. Only what factomd's Go server sends is accepted: HTTP/1.x, Content-Length or chunked
  * bodies (or a body up to the connection's close), with caps on head and body sizes; anything else
- * fails the request and closes the connection. The client side of the gateway still uses Node's
- * own HTTP parser: only the configured, trusted followers are spoken to with this one.
+ * fails the request and closes the connection. Only the configured, trusted followers are spoken
+ * to with this one; clients get the stricter server side in http-server.ts.
  */
 export interface Http1Target {
   host: string;

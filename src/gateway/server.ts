@@ -1,5 +1,5 @@
 import http from 'node:http';
-import https from 'node:https';
+import tls from 'node:tls';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import type { AddressInfo, Socket } from 'node:net';
@@ -13,6 +13,7 @@ import { createAnswerCache, replyBytes, type CachedAnswer } from './cache.js';
 import { createTokenBuckets, type TokenBuckets } from './ratelimit.js';
 import { parseRpcBody, serializeCall, errorReply, INTERNAL_ERROR, METHOD_NOT_FOUND, type RpcCall } from './jsonrpc.js';
 import { CACHEABLE_METHODS, WRITE_METHODS } from './methods.js';
+import { createLeanServer, type HttpRequest, type HttpResponder } from './http-server.js';
 
 export interface GatewayOptions {
   /** event log (upstream health, errors); default: asynchronous stdout */
@@ -52,22 +53,6 @@ interface RequestState {
   principal: string;
   upstream: string | undefined;
   cache: string | undefined;
-}
-
-/** Reads a request body up to `max` bytes; undefined when it is larger, aborted or broken. */
-function readBody(req: http.IncomingMessage, max: number): Promise<Buffer | undefined> {
-  return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let n = 0;
-    req.on('data', (c: Buffer) => {
-      n += c.length;
-      if (n > max) { req.removeAllListeners('data'); req.pause(); resolve(undefined); return; }
-      chunks.push(c);
-    });
-    req.on('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
-    req.on('error', () => resolve(undefined));
-    req.on('aborted', () => resolve(undefined));
-  });
 }
 
 function hasNoParams(params: unknown): boolean {
@@ -168,7 +153,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   });
   const trustProxy = new Set(cfg.trustProxy);
 
-  const clientIp = (req: http.IncomingMessage): string => {
+  const clientIp = (req: HttpRequest): string => {
     const peer = req.socket.remoteAddress ?? 'unknown';
     if (trustProxy.size > 0 && trustProxy.has(peer)) {
       const xff = req.headers['x-forwarded-for'];
@@ -224,24 +209,20 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   }
 
   /** Answers, then counts and logs the request (every answer goes through here). */
-  function send(res: http.ServerResponse, st: RequestState, status: number, body: string | Buffer, extra?: Record<string, string>): void {
-    const length = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
-    res.writeHead(status, extra === undefined
-      ? { 'content-type': 'application/json', 'content-length': length }
-      : { 'content-type': 'application/json', 'content-length': length, ...extra });
-    res.end(body);
+  function send(res: HttpResponder, st: RequestState, status: number, body: string | Buffer, extra?: string): void {
+    res.send(status, body, extra);
     const ms = performance.now() - st.started;
     countRequest(st.label, status, ms / 1000);
     accessLog(st, status, Math.round(ms * 1000) / 1000);
   }
 
-  function tooMany(res: http.ServerResponse, st: RequestState, waitMs: number, scope: 'ip' | 'key'): void {
+  function tooMany(res: HttpResponder, st: RequestState, waitMs: number, scope: 'ip' | 'key'): void {
     mLimited.inc({ scope });
-    send(res, st, 429, JSON.stringify(errorReply(null, -32000, 'Too many requests')), { 'retry-after': String(Math.max(1, Math.ceil(waitMs / 1000))) });
+    send(res, st, 429, JSON.stringify(errorReply(null, -32000, 'Too many requests')), `retry-after: ${Math.max(1, Math.ceil(waitMs / 1000))}\r\n`);
   }
 
-  async function onRequest(req: http.IncomingMessage, res: http.ServerResponse, st: RequestState): Promise<void> {
-    const url = req.url ?? '/';
+  async function onRequest(req: HttpRequest, res: HttpResponder, st: RequestState): Promise<void> {
+    const url = req.target;
     const q = url.indexOf('?');
     const path = q < 0 ? url : url.slice(0, q);
     if (req.method === 'GET' && path === '/health') {
@@ -250,7 +231,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
       return;
     }
     if (path !== '/v2') { st.label = 'not-found'; send(res, st, 404, '{"error":"not found"}'); return; }
-    if (req.method !== 'POST') { st.label = 'bad-method'; send(res, st, 405, '{"error":"use POST"}', { allow: 'POST' }); return; }
+    if (req.method !== 'POST') { st.label = 'bad-method'; send(res, st, 405, '{"error":"use POST"}', 'allow: POST\r\n'); return; }
 
     const pending = authenticate(req.headers);
     const auth: AuthResult = pending instanceof Promise ? await pending : pending;
@@ -260,7 +241,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
       // A failed login also spends the address's allowance, so guessing is rate limited too.
       const wait = ipBuckets.take(st.ip, 1, performance.now());
       if (wait > 0) { tooMany(res, st, wait, 'ip'); return; }
-      send(res, st, 401, JSON.stringify(errorReply(null, -32000, auth.reason === 'missing' ? 'Authentication required' : 'Authentication failed')), { 'www-authenticate': 'Basic realm="anoguard gateway"' });
+      send(res, st, 401, JSON.stringify(errorReply(null, -32000, auth.reason === 'missing' ? 'Authentication required' : 'Authentication failed')), 'www-authenticate: Basic realm="anoguard gateway"\r\n');
       return;
     }
     const principal = auth.principal;
@@ -271,13 +252,8 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     const wait = buckets.take(limitKey, 1, performance.now());
     if (wait > 0) { st.label = 'rate-limited'; tooMany(res, st, wait, scope); return; }
 
-    const tooLarge = () => JSON.stringify(errorReply(null, -32600, 'Invalid Request', `body larger than ${cfg.limits.maxBodyBytes} bytes`));
-    const declared = Number(req.headers['content-length'] ?? 0);
-    if (declared > cfg.limits.maxBodyBytes) { st.label = 'too-large'; send(res, st, 413, tooLarge(), { connection: 'close' }); return; }
-    const body = await readBody(req, cfg.limits.maxBodyBytes);
-    if (!body) { st.label = 'too-large'; if (!res.headersSent && !req.destroyed) send(res, st, 413, tooLarge(), { connection: 'close' }); return; }
-
-    const parsed = parseRpcBody(body, cfg.limits);
+    // The HTTP layer has already refused bodies over maxBodyBytes (413) before reading them.
+    const parsed = parseRpcBody(req.body, cfg.limits);
     if (parsed.kind === 'invalid') { st.label = 'invalid'; send(res, st, 400, JSON.stringify(parsed.reply)); return; }
     if (parsed.kind === 'single') {
       const m = parsed.call.method;
@@ -302,29 +278,33 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     send(res, st, 200, JSON.stringify(replies));
   }
 
-  const serverOpts: http.ServerOptions = {
-    headersTimeout: cfg.limits.headersTimeoutMs,
-    requestTimeout: cfg.limits.requestTimeoutMs,
-    keepAliveTimeout: 5_000,
-    maxHeaderSize: 16 * 1024,
-    // Node only enforces headersTimeout/requestTimeout when it sweeps connections (default every
-    // 30 s), which would let a slow sender hold a socket far longer than configured.
-    connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(cfg.limits.headersTimeoutMs / 2))),
-  };
-  const handler = (req: http.IncomingMessage, res: http.ServerResponse): void => {
+  const handler = (req: HttpRequest, res: HttpResponder): void => {
     const st: RequestState = { started: performance.now(), ip: clientIp(req), label: '-', principal: '-', upstream: undefined, cache: undefined };
     onRequest(req, res, st).catch((e: unknown) => {
       log.error({ err: (e as Error).message }, 'request failed');
-      if (!res.headersSent) send(res, st, 500, JSON.stringify(errorReply(null, INTERNAL_ERROR, 'Internal error')));
-      else res.destroy();
+      send(res, st, 500, JSON.stringify(errorReply(null, INTERNAL_ERROR, 'Internal error')), undefined);
     });
   };
+  // What the HTTP layer refused by itself (framing, sizes, slow senders) is counted and logged too.
+  const REFUSAL_LABELS: Record<number, string> = { 408: 'timeout', 411: 'bad-http', 413: 'too-large', 417: 'bad-http', 431: 'too-large', 501: 'bad-http', 505: 'bad-http' };
+  const onRefusal = (status: number, sock: Socket): void => {
+    const st: RequestState = { started: performance.now(), ip: sock.remoteAddress ?? 'unknown', label: REFUSAL_LABELS[status] ?? 'bad-http', principal: '-', upstream: undefined, cache: undefined };
+    countRequest(st.label, status, 0);
+    accessLog(st, status, 0);
+  };
   const loadTls = () => ({ cert: readFileSync(cfg.tls!.cert), key: readFileSync(cfg.tls!.key) });
-  const server: http.Server = cfg.tls
-    ? https.createServer({ ...serverOpts, ...loadTls(), minVersion: 'TLSv1.2' }, handler)
-    : http.createServer(serverOpts, handler);
+  const lean = createLeanServer({
+    tls: cfg.tls ? { ...loadTls(), minVersion: 'TLSv1.2' } : undefined,
+    maxHeaderBytes: 16 * 1024,
+    maxHeaders: 64,
+    maxBodyBytes: cfg.limits.maxBodyBytes,
+    headersTimeoutMs: cfg.limits.headersTimeoutMs,
+    requestTimeoutMs: cfg.limits.requestTimeoutMs,
+    keepAliveTimeoutMs: 5_000,
+    onRefusal,
+  }, handler);
+  const server = lean.server;
   server.maxConnections = cfg.limits.maxConnections;
-  server.maxHeadersCount = 64;
 
   const perIp = new Map<string, number>();
   server.on('connection', (sock: Socket) => {
@@ -338,15 +318,6 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
       const left = (perIp.get(ip) ?? 1) - 1;
       if (left <= 0) perIp.delete(ip); else perIp.set(ip, left);
     });
-  });
-  // With a clientError listener Node leaves the socket open; a slow sender would keep it half-open
-  // by writing on, so answer and then destroy it.
-  server.on('clientError', (err: NodeJS.ErrnoException, sock: Socket) => {
-    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
-    if (sock.writable) {
-      sock.once('finish', () => sock.destroy());
-      sock.end(`HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
-    } else sock.destroy();
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -380,14 +351,15 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     registry,
     reloadTls(): void {
       if (!cfg.tls) return;
-      (server as https.Server).setSecureContext(loadTls());
+      (server as tls.Server).setSecureContext(loadTls());
       log.info('TLS certificate reloaded');
     },
     upstreams: () => { refreshGauges(); return pool.states(); },
     async close(): Promise<void> {
       clearInterval(sweeper);
       pool.close();
-      server.closeAllConnections();
+      lean.closeAllConnections();
+      lean.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       log.flush?.();
