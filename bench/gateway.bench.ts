@@ -11,7 +11,10 @@
  * - Throughput at saturation: wrk, 16 connections, keep-alive. Also the proxy's own CPU time per
  *   request (from /proc, so it holds even when other work shares the machine).
  * - Latency where it means something: open-loop at a fixed rate far below saturation (the same
- *   rate for all paths), so "added p99" is the proxy's own cost rather than queueing.
+ *   rate for all paths), so "added p99" is the proxy's own cost rather than queueing. Measured in
+ *   two placements: the proxy on its own core (every request then wakes an idle virtual CPU twice,
+ *   and on a VM that wake-up's tail is itself milliseconds: nginx pays it too), and the proxy moved
+ *   onto the load generator's core for the run (no cross-CPU wake-ups: what is left is the proxy).
  * - Several repetitions, paths interleaved within each, medians reported.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
@@ -49,6 +52,14 @@ function hasCommand(cmd: string): boolean {
 /** The command, pinned to `cpu` when pinning is possible. */
 function pinned(cpu: string, cmd: string, args: string[]): [string, string[]] {
   return pin ? ['taskset', ['-c', cpu, cmd, ...args]] : [cmd, args];
+}
+
+/** Moves a running process (all its threads, and its children's: nginx's worker) onto `cpu`. */
+function repin(pid: number, cpu: string): void {
+  if (!pin) return;
+  let pids = [pid];
+  try { pids = pids.concat(execFileSync('pgrep', ['-P', String(pid)]).toString().trim().split('\n').filter(Boolean).map(Number)); } catch { /* no children */ }
+  for (const p of pids) execFileSync('taskset', ['-a', '-p', '-c', cpu, String(p)], { stdio: 'ignore' });
 }
 
 function freePort(): number {
@@ -117,6 +128,7 @@ interface Target { name: string; url: string; key?: string; pid: number | undefi
 
 try {
   if (!hasCommand('wrk')) throw new Error('wrk is not installed (Debian package wrk)');
+  execFileSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
   execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-days', '2', '-subj', '/CN=localhost',
     '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
 
@@ -170,7 +182,8 @@ http {
       cache: ttl > 0 ? { ttlMs: ttl } : { ttlMs: 0, methods: [] },
     }));
     const logFd = openSync('/dev/null', 'w');
-    const [cmd, args] = pinned(PROXY_CPU, process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'gateway', '--config', file]);
+    // What operators run: the compiled CLI (built at the start of this bench), not the tsx loader.
+    const [cmd, args] = pinned(PROXY_CPU, process.execPath, [join(ROOT, 'dist/cli/main.js'), 'gateway', '--config', file]);
     const child = spawn(cmd, args, { stdio: ['ignore', logFd, logFd] });
     closeSync(logFd);
     children.push(child);
@@ -190,7 +203,9 @@ http {
   for (const t of targets) await wrk(t.url, { connections: CONNECTIONS, seconds: 2, key: t.key });
 
   const sat = new Map<Target, { rps: number[]; p50: number[]; p99: number[]; cpuUsPerReq: number[]; non2xx: number }>(targets.map((t) => [t, { rps: [], p50: [], p99: [], cpuUsPerReq: [], non2xx: 0 }]));
-  const lat = new Map<Target, { rps: number[]; p50: number[]; p90: number[]; p99: number[]; non2xx: number }>(targets.slice(0, 3).map((t) => [t, { rps: [], p50: [], p90: [], p99: [], non2xx: 0 }]));
+  type Lat = Map<Target, { rps: number[]; p50: number[]; p90: number[]; p99: number[]; non2xx: number }>;
+  const newLat = (): Lat => new Map(targets.slice(0, 3).map((t) => [t, { rps: [], p50: [], p90: [], p99: [], non2xx: 0 }]));
+  const placements = { split: newLat(), shared: newLat() };
   const loads: number[] = [];
   for (let rep = 0; rep < REPS; rep++) {
     // Rotate the order so a change in the machine's background load does not favour one path.
@@ -210,8 +225,9 @@ http {
       const slowest = Math.min(median(sat.get(viaNginx)!.rps), median(sat.get(viaGw)!.rps));
       RATE = Math.max(50, Math.min(MAX_RATE, Math.floor(slowest / 4 / 50) * 50));
     }
-    for (const t of order.filter((x) => lat.has(x))) {
-      const r = await wrk(t.url, { connections: RATE_CONNECTIONS, seconds: RATE_SECONDS, rate: RATE, key: t.key });
+    for (const [placement, lat] of Object.entries(placements)) for (const t of order.filter((x) => lat.has(x))) {
+      if (placement === 'shared' && t.pid) repin(t.pid, LOADGEN_CPU);
+      const r = await wrk(t.url, { connections: RATE_CONNECTIONS, seconds: RATE_SECONDS, rate: RATE, key: t.key }).finally(() => { if (placement === 'shared' && t.pid) repin(t.pid, PROXY_CPU); });
       const l = lat.get(t)!;
       l.rps.push(r.requests / (r.durationUs / 1e6));
       l.p50.push(r.p50Us);
@@ -237,30 +253,33 @@ http {
     return { path: t.name, rps: Math.round(median(s.rps)), p50ms: ms(median(s.p50)), p99ms: ms(median(s.p99)), proxyCpuUsPerReq: s.cpuUsPerReq.length ? Math.round(median(s.cpuUsPerReq)) : undefined, errors: s.non2xx, runs: s.rps.map(Math.round).join(' ') };
   });
   // A path that did not keep up with the offered rate was queueing: its latency is not its own cost.
-  const unreached = [...lat].filter(([, l]) => median(l.rps) < RATE * 0.95).map(([t]) => t.name);
-  const latRows = [...lat].map(([t, l]) => ({ path: t.name, rps: Math.round(median(l.rps)), p50ms: ms(median(l.p50)), p90ms: ms(median(l.p90)), p99ms: ms(median(l.p99)), errors: l.non2xx, p99runs: l.p99.map(ms).join(' ') }));
+  const unreached = Object.entries(placements).flatMap(([pl, lat]) => [...lat].filter(([, l]) => median(l.rps) < RATE * 0.95).map(([t]) => `${t.name} (${pl})`));
+  const latRows = Object.entries(placements).flatMap(([pl, lat]) => [...lat].map(([t, l]) => ({ placement: pl, path: t.name, rps: Math.round(median(l.rps)), p50ms: ms(median(l.p50)), p90ms: ms(median(l.p90)), p99ms: ms(median(l.p99)), errors: l.non2xx, p99runs: l.p99.map(ms).join(' ') })));
   // Ratios per repetition (same minute of the same run), then their median.
   const ratios = sat.get(viaGw)!.rps.map((x, i) => x / sat.get(viaNginx)!.rps[i]!);
   const cpuRatios = sat.get(viaGw)!.cpuUsPerReq.map((x, i) => sat.get(viaNginx)!.cpuUsPerReq[i]! / x);
-  const added = (t: Target) => median(lat.get(t)!.p99.map((x, i) => x - lat.get(direct)!.p99[i]!)) / 1000;
+  const added = (t: Target, lat: Lat) => median(lat.get(t)!.p99.map((x, i) => x - lat.get(direct)!.p99[i]!)) / 1000;
+  const addedBoth = (t: Target) => ({ ownCore: added(t, placements.split), sharedCore: added(t, placements.shared) });
   const floodRatio = underFlood.p99Us / Math.max(1, quiet.p99Us);
 
   console.log(`pinning: ${pin ? `wrk + upstream on CPU ${LOADGEN_CPU}, proxy on CPU ${PROXY_CPU}` : 'off (fewer than 2 cores or no taskset)'}; ${REPS} repetitions; load average ${loads.map((l) => l.toFixed(1)).join(', ')}`);
   console.log(`\nsaturation (wrk, ${CONNECTIONS} connections, ${SAT_SECONDS} s each; medians)`);
   console.table(satRows);
-  console.log(`\nlatency at a fixed ${RATE} req/s (open-loop, ${RATE_CONNECTIONS} connections, ${RATE_SECONDS} s each; medians)`);
+  console.log(`\nlatency at a fixed ${RATE} req/s (open-loop, ${RATE_CONNECTIONS} connections, ${RATE_SECONDS} s each; medians; split = proxy on its own core, shared = proxy on the load generator's core)`);
   console.table(latRows);
   if (unreached.length > 0) console.log(`WARNING: ${unreached.join(', ')} did not sustain ${RATE} req/s: the machine is too busy for these latencies to mean anything`);
   console.log(`gateway/nginx throughput: ${(median(ratios) * 100).toFixed(1)} % (per run: ${ratios.map((r) => (r * 100).toFixed(0)).join(', ')}; target ≥ 80 %)`);
   console.log(`gateway/nginx by CPU time per request: ${(median(cpuRatios) * 100).toFixed(1)} % (nginx µs ÷ gateway µs)`);
-  console.log(`p99 added over direct at ${RATE} req/s: gateway ${added(viaGw).toFixed(2)} ms, nginx ${added(viaNginx).toFixed(2)} ms (target < 2 ms)`);
+  for (const [pl, lat] of Object.entries(placements)) {
+    console.log(`p99 added over direct at ${RATE} req/s, ${pl === 'split' ? 'proxy on its own core' : 'proxy on the shared core'}: gateway ${added(viaGw, lat).toFixed(2)} ms, nginx ${added(viaNginx, lat).toFixed(2)} ms (target < 2 ms)`);
+  }
   console.log(`flood: legit p99 quiet ${ms(quiet.p99Us)} ms, under flood ${ms(underFlood.p99Us)} ms (×${floodRatio.toFixed(2)}; target ≤ 2×); flooder ${flood.non2xx} refused of ${flood.requests}; legit errors ${underFlood.non2xx + underFlood.socketErrors}`);
   writeResult('gateway', {
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, pinned: pin, repetitions: REPS, loadAverage: loads,
     saturation: { seconds: SAT_SECONDS, connections: CONNECTIONS, rows: satRows },
     fixedRate: { rate: RATE, seconds: RATE_SECONDS, connections: RATE_CONNECTIONS, rows: latRows, rateNotSustainedBy: unreached },
     ratioVsNginx: median(ratios), ratiosPerRun: ratios, cpuRatioVsNginx: median(cpuRatios),
-    addedP99Ms: { gateway: added(viaGw), nginx: added(viaNginx) },
+    addedP99Ms: { gateway: addedBoth(viaGw), nginx: addedBoth(viaNginx) },
     flood: { quietP99Ms: ms(quiet.p99Us), floodP99Ms: ms(underFlood.p99Us), ratio: floodRatio, legitErrors: underFlood.non2xx + underFlood.socketErrors, flooderRefused: flood.non2xx, flooderTotal: flood.requests },
   });
 } finally {
