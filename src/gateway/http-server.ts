@@ -176,18 +176,21 @@ interface Conn {
   /** when the current request's first byte arrived, or when the connection went idle */
   since: number;
   ended: boolean;
+  /** answers are waiting in the socket for a client that does not read: read no more requests */
+  blocked: boolean;
 }
 
 export function createLeanServer(opts: LeanServerOptions, handler: HttpHandler): LeanServer {
   const conns = new Set<Conn>();
   const maxBuffered = opts.maxHeaderBytes + opts.maxBodyBytes + 4;
 
-  const writeResponse = (c: Conn, status: number, body: Buffer | string, extra: string, close: boolean): void => {
+  /** Writes one answer; false when the socket's buffer is full (the client is not reading). */
+  const writeResponse = (c: Conn, status: number, body: Buffer | string, extra: string, close: boolean): boolean => {
     const len = typeof body === 'string' ? Buffer.byteLength(body) : body.length;
     const head = `HTTP/1.1 ${status} ${REASONS[status] ?? 'Unknown'}\r\n${currentDateLine()}content-type: application/json\r\ncontent-length: ${len}\r\n${extra}${close ? 'connection: close\r\n' : ''}\r\n`;
     // One write, so TLS seals head and body into one record and the kernel sees one send.
-    if (typeof body === 'string') c.sock.write(head + body);
-    else c.sock.write(len === 0 ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body], Buffer.byteLength(head, 'latin1') + len));
+    if (typeof body === 'string') return c.sock.write(head + body);
+    return c.sock.write(len === 0 ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body], Buffer.byteLength(head, 'latin1') + len));
   };
 
   const refuse = (c: Conn, status: number, message: string): void => {
@@ -206,7 +209,7 @@ export function createLeanServer(opts: LeanServerOptions, handler: HttpHandler):
   /** Parses and dispatches as much of the buffered input as the phase allows. */
   const pump = (c: Conn): void => {
     for (;;) {
-      if (c.phase === 'busy' || c.phase === 'closing') return;
+      if (c.phase === 'busy' || c.phase === 'closing' || c.blocked) return;
       const buf = c.buf;
       if (c.phase === 'idle' || c.phase === 'head') {
         if (buf === undefined || buf.length === 0) {
@@ -266,7 +269,7 @@ export function createLeanServer(opts: LeanServerOptions, handler: HttpHandler):
         answered = true;
         if (c.phase === 'closing' || c.sock.destroyed) return;
         const last = close || !head.keepAlive || c.ended;
-        writeResponse(c, status, payload, extraHeaders, last);
+        const flushed = writeResponse(c, status, payload, extraHeaders, last);
         if (last) {
           c.phase = 'closing';
           c.sock.end();
@@ -275,6 +278,19 @@ export function createLeanServer(opts: LeanServerOptions, handler: HttpHandler):
         }
         c.phase = 'idle';
         c.since = Date.now();
+        if (!flushed) {
+          // A client that pipelines without reading would otherwise have its answers pile up in
+          // our memory: stop reading its requests until it has taken them.
+          c.blocked = true;
+          c.sock.pause();
+          c.sock.once('drain', () => {
+            c.blocked = false;
+            c.since = Date.now();
+            c.sock.resume();
+            pump(c);
+          });
+          return;
+        }
         if (c.sock.isPaused()) c.sock.resume();
         // Pipelined requests already buffered go next; not in this stack, so a long pipeline
         // cannot grow it.
@@ -285,13 +301,13 @@ export function createLeanServer(opts: LeanServerOptions, handler: HttpHandler):
   };
 
   const onSocket = (sock: net.Socket): void => {
-    const c: Conn = { sock, phase: 'idle', buf: undefined, scanFrom: 0, head: undefined, body: [], bodyBytes: 0, since: Date.now(), ended: false };
+    const c: Conn = { sock, phase: 'idle', buf: undefined, scanFrom: 0, head: undefined, body: [], bodyBytes: 0, since: Date.now(), ended: false, blocked: false };
     conns.add(c);
     sock.setNoDelay(true);
     sock.on('data', (chunk: Buffer) => {
       if (c.phase === 'closing') return;
       c.buf = c.buf === undefined || c.buf.length === 0 ? chunk : Buffer.concat([c.buf, chunk]);
-      if (c.phase === 'busy') {
+      if (c.phase === 'busy' || c.blocked) {
         // Pipelined bytes wait for the answer; past a full request's worth, stop reading.
         if (c.buf.length > maxBuffered) sock.pause();
         return;
@@ -300,9 +316,10 @@ export function createLeanServer(opts: LeanServerOptions, handler: HttpHandler):
     });
     sock.on('end', () => {
       c.ended = true;
-      // A request still being answered gets its answer, then the connection closes.
-      if (c.phase !== 'busy') pump(c);
-      if (c.phase !== 'busy' && c.phase !== 'closing') sock.destroy();
+      // A request being answered, or answers waiting for the client to read, finish first; pump
+      // closes the connection once nothing complete is left to answer.
+      if (c.phase === 'busy' || c.phase === 'closing' || c.blocked) return;
+      pump(c);
     });
     sock.on('error', () => sock.destroy());
     sock.on('close', () => conns.delete(c));

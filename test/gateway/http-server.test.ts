@@ -39,8 +39,14 @@ describe('gateway HTTP/1.1 server', () => {
   let lean: LeanServer;
   let port: number;
   const seen: { method: string; target: string; body: string; headers: Record<string, string> }[] = [];
+  let maxQueued = 0;
   before(async () => {
     lean = createLeanServer({ maxHeaderBytes: 2048, maxHeaders: 16, maxBodyBytes: 1024, headersTimeoutMs: 300, requestTimeoutMs: 600, keepAliveTimeoutMs: 400 }, (r, res) => {
+      if (r.target === '/fast') {
+        maxQueued = Math.max(maxQueued, r.socket.writableLength);
+        res.send(200, '{"ok":true}');
+        return;
+      }
       seen.push({ method: r.method, target: r.target, body: r.body.toString('utf8'), headers: { ...r.headers } });
       // Answers out of step with arrival, so ordering is the server's doing, not luck.
       const delay = r.body.toString().includes('slow') ? 50 : 0;
@@ -87,6 +93,21 @@ describe('gateway HTTP/1.1 server', () => {
   it('answers a request whose sender half-closes right after it', async () => {
     const raw = await exchange(port, [req('{"half":1}')], { end: true, ms: 1000 });
     assert.deepEqual(statuses(raw), [200]);
+  });
+
+  it('stops reading a client that pipelines requests but never reads the answers', async () => {
+    const total = 60_000;
+    const one = req('{}', '', '/fast');
+    const s = net.connect(port, '127.0.0.1');
+    s.pause(); // never read
+    await new Promise<void>((r) => s.once('connect', () => r()));
+    const batch = one.repeat(1000);
+    for (let i = 0; i < total / 1000; i++) s.write(batch);
+    await new Promise((r) => setTimeout(r, 1500));
+    s.destroy();
+    // The kernel's socket buffers take some answers; past them, answers would pile up in the
+    // server's memory (about 9 MB for these) unless it stops reading requests.
+    assert.ok(maxQueued > 0 && maxQueued < 256 * 1024, `${maxQueued} bytes of answers queued in the server for a client that reads nothing`);
   });
 
   it('refuses smuggling-prone and malformed framing with the right status and closes', async () => {
