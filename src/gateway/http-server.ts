@@ -200,9 +200,8 @@ export function createLeanServer(opts: LeanServerOptions, handler: HttpHandler):
     opts.onRefusal?.(status, c.sock);
     if (c.sock.writable) {
       writeResponse(c, status, JSON.stringify({ error: message }), '', true);
+      c.since = Date.now();
       c.sock.end();
-      // A peer that never reads must not keep the socket: end() waits for the flush.
-      setTimeout(() => c.sock.destroy(), 1000).unref();
     } else c.sock.destroy();
   };
 
@@ -272,8 +271,8 @@ export function createLeanServer(opts: LeanServerOptions, handler: HttpHandler):
         const flushed = writeResponse(c, status, payload, extraHeaders, last);
         if (last) {
           c.phase = 'closing';
+          c.since = Date.now();
           c.sock.end();
-          setTimeout(() => c.sock.destroy(), 1000).unref();
           return;
         }
         c.phase = 'idle';
@@ -338,6 +337,8 @@ export function createLeanServer(opts: LeanServerOptions, handler: HttpHandler):
       if (c.phase === 'idle' && age > opts.keepAliveTimeoutMs) c.sock.destroy();
       else if (c.phase === 'head' && age > opts.headersTimeoutMs) refuse(c, 408, 'request head not received in time');
       else if (c.phase === 'body' && age > opts.requestTimeoutMs) refuse(c, 408, 'request body not received in time');
+      // The last answer is written and FIN queued; a peer that never reads it must not keep the socket.
+      else if (c.phase === 'closing' && age > opts.requestTimeoutMs) c.sock.destroy();
     }
   }, Math.max(100, Math.min(1_000, Math.floor(Math.min(opts.headersTimeoutMs, opts.keepAliveTimeoutMs) / 2))));
   sweep.unref();
