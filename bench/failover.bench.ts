@@ -5,11 +5,16 @@
  * success rate, swapping back and forth in one world. FAILOVER_RUNS (default 20) and SWAP_RUNS
  * (default 100) scale it. Peer: the lease arithmetic's own floor (lease TTL + margin), since no
  * other tool fails over automatically (Stamp-IT brainswap is manual).
+ *
+ * FAILOVER_WORLD=processes runs the same measurements with real `anoguard agent` processes in the
+ * namespaces and an `anoguard server` controller on the host (scripts/chaos/world-processes.ts)
+ * instead of in-process agents: slower to set up, so use smaller FAILOVER_RUNS / SWAP_RUNS.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readTruth } from '../src/sim/index.js';
-import { BLOCK_MS, TIMING, closeAllWorlds, createWorld, sleep, sweepStaleWorlds, type World } from '../scripts/chaos/world.js';
+import { BLOCK_MS, TIMING, closeAllWorlds, createWorld, sleep, sweepStaleWorlds, type ChaosWorld } from '../scripts/chaos/world.js';
+import { createProcessWorld } from '../scripts/chaos/world-processes.js';
 import { sweepStale } from '../scripts/chaos/netns.js';
 
 sweepStale();
@@ -18,9 +23,11 @@ process.once('SIGINT', () => { void closeAllWorlds().finally(() => process.exit(
 
 const FAILOVER_RUNS = Number(process.env.FAILOVER_RUNS ?? 20);
 const SWAP_RUNS = Number(process.env.SWAP_RUNS ?? 100);
+const PROCESSES = process.env.FAILOVER_WORLD === 'processes';
+const newWorld = (seed: number): Promise<ChaosWorld> => (PROCESSES ? createProcessWorld(seed) : createWorld(seed));
 
 async function failoverOnce(seed: number, host: boolean): Promise<{ seconds: number; blocks: number } | undefined> {
-  const w: World = await createWorld(seed);
+  const w = await newWorld(seed);
   try {
     await sleep(1000 + (seed % 7) * 130);
     const t = Date.now();
@@ -59,13 +66,13 @@ let ok = 0;
 let tried = 0;
 const swapSeconds: number[] = [];
 async function swaps(seed: number, n: number): Promise<void> {
-  const w = await createWorld(seed);
+  const w = await newWorld(seed);
   try {
     let to = 'standby';
     for (let i = 0; i < n; i++) {
       tried++;
       const t = Date.now();
-      const r = await w.controller!.runSwap(to).catch(() => ({ ok: false }));
+      const r = await w.runSwap(to).catch(() => ({ ok: false }));
       if (r.ok) { ok++; swapSeconds.push((Date.now() - t) / 1000); to = to === 'standby' ? 'master' : 'standby'; }
       await sleep(300);
     }
@@ -81,7 +88,7 @@ const row = (k: string): string => {
 };
 const floor = TIMING.leaseTtlMs / 1000 + TIMING.marginBlocks * BLOCK_MS / 1000;
 const table = [
-  `failover at ${BLOCK_MS / 1000} s blocks, lease ${TIMING.leaseTtlMs / 1000} s, margin ${TIMING.marginBlocks} blocks (lease-path floor ${floor} s)`,
+  `${PROCESSES ? 'real agent and server processes' : 'in-process agents'}; failover at ${BLOCK_MS / 1000} s blocks, lease ${TIMING.leaseTtlMs / 1000} s, margin ${TIMING.marginBlocks} blocks (lease-path floor ${floor} s)`,
   '| case | taken over | p50 (time / blocks) | p90 | max |',
   '|---|---|---|---|---|',
   row('host'),
@@ -90,5 +97,5 @@ const table = [
   `planned swaps: ${ok}/${tried} verified (${(100 * ok / Math.max(1, tried)).toFixed(1)} %), p50 ${pct(swapSeconds, 0.5).toFixed(1)} s per swap`,
 ].join('\n');
 process.stdout.write(`${table}\n`);
-const out = { date: new Date().toISOString(), blockMs: BLOCK_MS, timing: TIMING, failover: results, swaps: { ok, tried, seconds: swapSeconds } };
-if (process.env.BENCH_RESULTS_DIR) writeFileSync(join(process.env.BENCH_RESULTS_DIR, 'failover.json'), JSON.stringify(out, null, 2));
+const out = { date: new Date().toISOString(), world: PROCESSES ? 'processes' : 'in-process', blockMs: BLOCK_MS, timing: TIMING, failover: results, swaps: { ok, tried, seconds: swapSeconds } };
+if (process.env.BENCH_RESULTS_DIR) writeFileSync(join(process.env.BENCH_RESULTS_DIR, PROCESSES ? 'failover-processes.json' : 'failover.json'), JSON.stringify(out, null, 2));
