@@ -9,11 +9,14 @@ import { initCa, issueCert } from '../pki/ca.js';
 import { pkiPaths } from '../pki/layout.js';
 import { startSim, stopSim, type SimHandle } from '../sim/index.js';
 import { tlsFilesFromPkiDir, type TlsFiles } from '../server/tls.js';
+import { prepareDemoFailover, type DemoFailover } from './failover.js';
 
 /**
  * The demo network `anoguard start` brings up when nothing real is configured: a simulated Factom
  * network with a master authority node, its standby, two followers and two other authority
  * servers, each watched by an in-process agent with its own certificate from a throw-away PKI.
+ * The agents of master and standby also keep the failover lease and take the controller's signed
+ * commands, editing the simulator nodes' own factomd.conf files (see ./failover.ts).
  * Everything lives under DATA/demo and is recreated on every start.
  */
 
@@ -48,6 +51,8 @@ export interface DemoNetwork {
   sim: SimHandle;
   simDir: string;
   pki: DemoPki;
+  /** Topology, operator key and the agents' control sections for the server's failover controller. */
+  failover: DemoFailover;
   startAgents(ingestUrl: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -60,12 +65,23 @@ export async function startDemoNetwork(o: { dataDir: string; logger: Logger; blo
   rmSync(root, { recursive: true, force: true });
   mkdirSync(root, { recursive: true, mode: 0o700 });
   const pki = await createDemoPki(join(root, 'pki'), DEMO_NODES.map((n) => n.host));
-  const sim = await startSim({ dir: simDir, nodes: DEMO_NODES.length, authorities: 3, blockTimeMs: o.blockTimeMs ?? 10_000 });
+  const blockTimeMs = o.blockTimeMs ?? 10_000;
+  const sim = await startSim({ dir: simDir, nodes: DEMO_NODES.length, authorities: 3, blockTimeMs });
+  let failover: DemoFailover;
+  try {
+    failover = prepareDemoFailover({ root, simDir, blockTimeMs });
+  } catch (e) {
+    await stopSim(simDir).catch(() => undefined);
+    throw e;
+  }
   const agents: AgentHandle[] = [];
   return {
-    sim, simDir, pki,
+    sim, simDir, pki, failover,
     async startAgents(ingestUrl) {
-      for (const n of DEMO_NODES) {
+      // The lease keepers last: a holder's agent counts its first lease's grace from its own start,
+      // which must not be spent waiting for the other agents to start.
+      const order = [...DEMO_NODES].sort((a, b) => Number(a.host in failover.control) - Number(b.host in failover.control));
+      for (const n of order) {
         const entry = sim.nodes.find((e) => e.name === n.sim);
         if (!entry) continue;
         const cfg = parseAgentConfig({
@@ -74,6 +90,7 @@ export async function startDemoNetwork(o: { dataDir: string; logger: Logger; blo
           interval: `${(o.agentIntervalMs ?? 3000) / 1000}s`,
           stateDir: join(root, 'agents', n.host),
           factomd: [{ name: n.sim, url: entry.api, timeout: '2s' }],
+          ...(failover.control[n.host] ? { control: failover.control[n.host] } : {}),
         }, 'demo');
         agents.push(await startAgent(cfg, { log: o.logger.child({ agent: n.host }) }));
       }

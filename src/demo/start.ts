@@ -43,7 +43,10 @@ export interface StartOptions {
   blockTimeMs?: number;
   agentIntervalMs?: number;
   evaluateEveryMs?: number;
-  /** The failover controller (not in the demo): topology with authority.failover, the operator key (0600), optional etcd for HA. */
+  /**
+   * The failover controller: topology with authority.failover, the operator key (0600), optional etcd
+   * for HA. Refused with the demo, which hosts its own (DATA/demo: master ⇄ standby, auto off).
+   */
   failover?: { topologyFile: string; operatorKeyFile: string; etcd?: string };
   /** Prometheus remote-write out (issue 3); see src/server/remote-write/. */
   remoteWrite?: RunServerOptions['remoteWrite'];
@@ -58,7 +61,7 @@ export interface Started {
   adminUser: string;
   sim?: SimHandle;
   nodes: { host: string; part: string }[];
-  /** The hosted failover controller, when started with `failover` options. */
+  /** The hosted failover controller: with `failover` options, and always in the demo. */
   failover?: ServerFailover;
   /** Its control channel (tests and tools: the controller's AgentLinks). */
   control?: ControlHub;
@@ -78,6 +81,9 @@ export async function startAnoguard(o: StartOptions): Promise<Started> {
   }
   const realPki = join(dataDir, 'pki');
   const demo = o.demo ?? !existsSync(tlsFilesFromPkiDir(realPki, 'server').cert);
+  if (o.failover && demo) {
+    throw new InputError('E_USAGE', 'the demo runs its own failover controller; --topology/--operator-key need a real deployment (a PKI in DATA/pki or --no-demo)', { field: 'topology', exitCode: 2 });
+  }
   let cfg: AlertConfig = o.alertsFile ? loadAlertConfig(o.alertsFile) : defaultAlertConfig();
   if (demo && !o.alertsFile) {
     // Demo pace: agents every 3 s and 10 s blocks, so alerts must react in seconds, not minutes.
@@ -109,12 +115,16 @@ export async function startAnoguard(o: StartOptions): Promise<Started> {
     const pkiDir = net ? net.pki.dir : o.pkiDir ?? realPki;
     const tls = net ? net.pki.serverTls : o.tls ?? tlsFilesFromPkiDir(realPki, 'server');
     const store = await openStore(net ? `sqlite:${join(dataDir, 'demo', 'anoguard.db')}` : o.store ?? `sqlite:${join(dataDir, 'anoguard.db')}`, o.storeOptions);
-    if (o.failover) {
-      if (demo) throw new InputError('E_USAGE', 'the failover controller needs a real deployment (a PKI in DATA/pki or --no-demo), not the demo', { field: 'topology', exitCode: 2 });
-      const topology = loadTopology(o.failover.topologyFile);
-      const operatorSeed = readOperatorKey(o.failover.operatorKeyFile);
+    // The demo's files (DATA/demo) go through the same loading as an operator's: no demo shortcuts.
+    const foFiles = net ? net.failover : o.failover;
+    if (foFiles) {
+      const topology = loadTopology(foFiles.topologyFile);
+      const operatorSeed = readOperatorKey(foFiles.operatorKeyFile);
       try {
-        fsvc = await startFailoverService({ topology, operatorSeed, dataDir, logger: o.logger, ...(o.failover.etcd ? { etcd: o.failover.etcd } : {}) });
+        fsvc = await startFailoverService({
+          topology, operatorSeed, dataDir: net ? join(dataDir, 'demo') : dataDir, logger: o.logger,
+          ...(o.failover?.etcd ? { etcd: o.failover.etcd } : {}),
+        });
       } catch (e) {
         await store.close();
         throw e;

@@ -198,7 +198,13 @@ function eventsPage(): void {
 
 function swapsPage(): void {
   const body = h('div', {});
-  shell(h('div', {}, h('h2', {}, 'Brain swaps and failovers'), body));
+  const note = me?.demo
+    ? h('p', { class: 'muted', 'data-testid': 'demo-swap-note' },
+      'Demo: planned swaps only — automatic failover is off. Plan a swap to move the authority identity from master (simulated node n1) to standby (n4): ',
+      'the controller sends both agents signed commands, they edit the simulated nodes\' factomd.conf files, the nodes switch at the chosen block, ',
+      'and the history below shows each verified step. Swap back the same way.')
+    : null;
+  shell(h('div', {}, h('h2', {}, 'Brain swaps and failovers'), note, body));
   cleanup = renderSwaps(body, me?.role === 'operator');
 }
 
