@@ -97,6 +97,11 @@ test('role change: unexpected by event; expected roles configured', () => {
   assert.deepEqual(f.map((x) => [x.node, x.severity]).sort(), [['n1', 'critical'], ['n2', 'warning']]);
   const during = rules({ ...inp, swaps: [{ id: 's1', state: 'fencing', startedAt: T0 - 1000 }] }, defaultAlertConfig()).filter((x) => x.rule === 'role-changed');
   assert.equal(during.length, 0, 'a role change during a swap is expected');
+  // Reported by the agent after the journal marked the swap done: still the swap.
+  const ended = (endedAt: number) => rules({ ...inp, swaps: [{ id: 's1', state: 'done', startedAt: endedAt - 30_000, endedAt }] }, defaultAlertConfig()).filter((x) => x.rule === 'role-changed');
+  const agentInterval = defaultAlertConfig().clockSkew.agentInterval;
+  assert.equal(ended(T0 - agentInterval).length, 0, 'a role change reported one agent interval after the swap ended belongs to it');
+  assert.deepEqual(ended(T0 - 5 * agentInterval).map((x) => x.node), ['n2'], 'a role change long after the last swap is news');
 });
 
 test('host thresholds: CPU, memory, disk, inodes, disk I/O, process count', () => {

@@ -28,7 +28,7 @@ export interface NodeInput {
   };
 }
 
-export interface SwapInput { id: string; state: string; startedAt: number }
+export interface SwapInput { id: string; state: string; startedAt: number; endedAt?: number }
 export interface CertInput { name: string; kind: string; notAfter: number; revoked?: boolean }
 
 export interface AlertInput {
@@ -152,8 +152,12 @@ export const roleChanged: Rule = (inp, cfg) => {
     }
   }
   const swapping = (inp.swaps ?? []).some((s) => s.state !== 'done' && s.state !== 'failed');
+  // The nodes' agents report a swap's role changes up to one report interval after the journal
+  // marks it finished (verification reads factomd directly): those are the swap, not news.
+  const late = 2 * cfg.clockSkew.agentInterval;
+  const bySwap = (t: number): boolean => (inp.swaps ?? []).some((s) => t >= s.startedAt && t <= (s.endedAt ?? Infinity) + late);
   for (const e of inp.events) {
-    if (e.kind !== 'factomd.role.changed' || cfg.expectedRoles[e.node] !== undefined || swapping) continue;
+    if (e.kind !== 'factomd.role.changed' || cfg.expectedRoles[e.node] !== undefined || swapping || bySwap(e.receivedAt)) continue;
     out.push(finding('role-changed', 'warning', e.node, `${e.node}: ${e.message}`, { factomd: str(e.data.factomd) }));
   }
   return out;

@@ -43,7 +43,10 @@ export function assembleDashboard(o: {
   const swaps = () => {
     const f = o.failover?.();
     if (!f) return undefined;
-    return swapHistory(f.journal()).map((r) => ({ id: r.id, state: r.final ? (r.verified || r.rolledBack || r.state === 'aborted' ? 'done' : 'failed') : r.state, startedAt: r.startedAt }));
+    return swapHistory(f.journal()).map((r) => ({
+      id: r.id, state: r.final ? (r.verified || r.rolledBack || r.state === 'aborted' ? 'done' : 'failed') : r.state, startedAt: r.startedAt,
+      ...(r.endedAt !== undefined ? { endedAt: r.endedAt } : {}),
+    }));
   };
   const alerts = startAlertService({
     store: o.store, db: o.db, cfg: o.alertConfig, channels, logger: o.logger.child({ component: 'alerts' }),
