@@ -74,6 +74,7 @@ export function register(program: Command): void {
         s.passwordFile ? `  login      ${s.adminUser} / password in ${s.passwordFile} (0600)` : '  login      with an account from `anoguard user add`',
         `  ingest     ${s.ingestUrl} (mTLS)`,
         ...(s.demo ? ['  nodes      ' + s.nodes.map((n) => `${n.host} (${n.part})`).join(', ')] : []),
+        ...(s.demo && s.failover ? ['  failover   planned brain swaps master ⇄ standby on the Swaps page (automatic failover off)'] : []),
         '  Ctrl-C stops everything started here.',
       ].join('\n'));
       await new Promise<void>((res) => {
