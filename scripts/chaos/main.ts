@@ -57,11 +57,11 @@ async function worker(): Promise<void> {
     try {
       r = await runOne(s, scenario ?? (every && k < everyList.length ? everyList[k] : undefined), verbose ? (l) => process.stderr.write(`[seed ${s}] ${l}\n`) : undefined, { processes });
     } catch (e) {
-      r = { seed: s, scenario: scenario ?? 'kill-master', duplicates: 0, livenessFailures: 0, longestGapBlocks: 0, summary: '', error: `setup: ${e instanceof Error ? e.message : String(e)}`, log: [] };
+      r = { seed: s, scenario: scenario ?? 'kill-master', duplicates: 0, livenessFailures: 0, longestGapBlocks: 0, stepDownFailures: 0, cutReports: [], summary: '', error: `setup: ${e instanceof Error ? e.message : String(e)}`, log: [] };
     }
     results.push(r);
-    const bad = r.duplicates > 0 || r.livenessFailures > 0;
-    process.stdout.write(`seed ${r.seed} ${r.scenario}: ${bad ? 'FAIL' : 'ok'} dup ${r.duplicates} live ${r.livenessFailures} gap ${r.longestGapBlocks} blocks — ${r.summary}${r.error ? ` [error: ${r.error}]` : ''}\n`);
+    const bad = r.duplicates > 0 || r.livenessFailures > 0 || r.stepDownFailures > 0;
+    process.stdout.write(`seed ${r.seed} ${r.scenario}: ${bad ? 'FAIL' : 'ok'} dup ${r.duplicates} live ${r.livenessFailures}${r.stepDownFailures ? ` step-down ${r.stepDownFailures}` : ''} gap ${r.longestGapBlocks} blocks — ${r.summary}${r.error ? ` [error: ${r.error}]` : ''}\n`);
     if (bad) process.stdout.write(`  reproduce: npm run chaos -- --runs 1 --seed ${r.seed}${scenario ? ` --scenario ${scenario}` : ''}${processes ? ' --processes' : ''}\n${r.log.map((l) => `    ${l}`).join('\n')}\n`);
   }
 }
@@ -71,5 +71,8 @@ const errors = results.filter((r) => r.error?.startsWith('setup:')).length;
 if (errors > 0) process.stdout.write(`setup errors ${errors} (those runs tested nothing)\n`);
 const d = results.reduce((a, r) => a + r.duplicates, 0);
 const l = results.reduce((a, r) => a + r.livenessFailures, 0);
+// A controller that kept acting after losing etcd is a safety failure even when no duplicate followed.
+const sd = results.reduce((a, r) => a + r.stepDownFailures, 0);
+if (sd > 0) process.stdout.write(`step-down failures ${sd}\n`);
 process.stdout.write(`runs ${results.length}, duplicates ${d}, liveness failures ${l}\n`);
-process.exit(d > 0 ? 1 : 0);
+process.exit(d > 0 || sd > 0 ? 1 : 0);

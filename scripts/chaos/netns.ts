@@ -56,17 +56,20 @@ function deleteNs(ns: string): void {
     const pids = execFileSync('ip', ['netns', 'pids', ns], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] }).split(/\s+/).filter(Boolean).map(Number);
     for (const p of pids) { try { process.kill(p, 'SIGKILL'); } catch { /* gone */ } }
   } catch { /* no such namespace */ }
+  // The host end first: deleting the namespace frees its veth pair only later, in the kernel's
+  // own time (a cleanup worker), and a check or a new world of the same seed could still meet it.
+  try { execFileSync('ip', ['link', 'del', ns], { stdio: 'ignore', timeout: 5000 }); } catch { /* no such link */ }
   try { execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore', timeout: 5000 }); } catch { /* already gone */ }
   rmSync(`${OWNERS}/${ns}`, { force: true });
 }
 
-/** Deletes stale chaos namespaces (owner dead or unknown); returns their names. */
+/** Deletes stale chaos namespaces and host tables (owner dead or unknown); returns their names. */
 export function sweepStale(): string[] {
+  const swept: string[] = sweepHostTables();
   let names: string[] = [];
   try {
     names = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8', timeout: 5000 }).split('\n').map((l) => l.split(' ')[0] ?? '').filter((n) => NAME.test(n));
-  } catch { return []; }
-  const swept: string[] = [];
+  } catch { return swept; }
   for (const ns of names) {
     const f = `${OWNERS}/${ns}`;
     const owner = existsSync(f) ? Number(readFileSync(f, 'utf8')) : 0;
@@ -86,6 +89,77 @@ export function sweepStale(): string[] {
 }
 
 const TABLE = 'fochaos';
+/** The host table of one world (partitions of controllers that run on the host): `fochaos<seed>`. */
+const HOST_TABLE = /^fochaos(\d{1,10})$/;
+
+/** `nft -f -` on the host with SCRIPT (one transaction). */
+async function nftHost(script: string, what: string): Promise<void> {
+  const child = execFile('nft', ['-f', '-'], { timeout: 10_000 });
+  let err = '';
+  child.stderr!.on('data', (b: Buffer) => { err += b.toString(); });
+  await new Promise<void>((res, rej) => {
+    child.on('error', rej);
+    child.on('exit', (code) => (code === 0 ? res() : rej(new Error(`nft ${what}: ${err.trim() || `exit ${code}`}`))));
+    child.stdin!.end(script);
+  });
+}
+
+/** One TCP endpoint a host cut drops both ways (the connections' packets, established ones too). */
+export interface Endpoint { addr: string; port: number }
+
+export interface HostCuts {
+  table: string;
+  /** Replaces the cut named NAME (e.g. a controller) by drops of these endpoints; [] heals it. */
+  set(name: string, endpoints: Endpoint[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * Partitions between processes on the host (a controller and etcd, a controller and the agents'
+ * connections to it): drops in the host's own nft table `inet fochaos<seed>`, created on the first
+ * cut and deleted on close. No other table is ever touched.
+ */
+export function hostCuts(seed: number): HostCuts {
+  const table = `fochaos${seed}`;
+  const cuts = new Map<string, Endpoint[]>();
+  let created = false;
+  const apply = async (): Promise<void> => {
+    const eps = [...cuts.values()].flat();
+    const rules = eps.flatMap((e) => [`ip daddr ${e.addr} tcp dport ${e.port} drop;`, `ip saddr ${e.addr} tcp sport ${e.port} drop;`]).join(' ');
+    // Input and output: loopback traffic passes both, a namespace's traffic to the host only input/output of one side.
+    await nftHost(`table inet ${table}\ndelete table inet ${table}\ntable inet ${table} {\n` +
+      `  chain in { type filter hook input priority -10; ${rules} }\n  chain out { type filter hook output priority -10; ${rules} }\n}\n`, table);
+    created = true;
+  };
+  return {
+    table,
+    async set(name, endpoints) {
+      if (endpoints.length) cuts.set(name, endpoints); else cuts.delete(name);
+      await apply();
+    },
+    async close() {
+      cuts.clear();
+      if (created) await nftHost(`table inet ${table}\ndelete table inet ${table}\n`, table).catch(() => undefined);
+      created = false;
+    },
+  };
+}
+
+/** Host tables `fochaos<seed>` whose world's owner is dead or unknown (a crashed run): deleted. */
+function sweepHostTables(): string[] {
+  let out = '';
+  try { out = execFileSync('nft', ['list', 'tables', 'inet'], { encoding: 'utf8', timeout: 5000, stdio: ['ignore', 'pipe', 'ignore'] }); } catch { return []; }
+  const swept: string[] = [];
+  for (const line of out.split('\n')) {
+    const t = HOST_TABLE.exec(line.trim().split(' ').pop() ?? '');
+    if (!t) continue;
+    const f = `${OWNERS}/fo${t[1]!}m`;
+    const owner = existsSync(f) ? Number(readFileSync(f, 'utf8')) : 0;
+    if (owner > 0 && alive(owner)) continue;
+    try { execFileSync('nft', ['delete', 'table', 'inet', t[0]], { stdio: 'ignore', timeout: 5000 }); swept.push(t[0]); } catch { /* gone meanwhile */ }
+  }
+  return swept;
+}
 
 export async function createWorldNet(seed: number): Promise<WorldNet> {
   if (!Number.isInteger(seed) || seed < 0 || seed > 9_999_999_999) throw new Error('seed: a non-negative integer of at most 10 digits');

@@ -26,5 +26,9 @@ if (isOurProcess(pid, simDir)) {
 if (op === 'restart') {
   const c = loadFenceConfig(agentYaml!);
   for (let i = 0; i < 2 && !fenceCheck({ confPath: c.factomdConf, statePath: c.stateFile, identity: c.identity }).ok; i++) { /* demoted: the next try starts a follower */ }
+  // The fence check above ran on this host's clock (skewed by libfaketime in clock-skew worlds); the
+  // simulated factomd runs on the real clock: its own skew is the simulator's clock-skew fault.
+  delete process.env.LD_PRELOAD;
+  delete process.env.FAKETIME;
   await openSim(simDir).restartNode(node);
 }

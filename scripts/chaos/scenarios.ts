@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { promoteConf, readIdentityTriple } from '../../src/failover/conf-identity.js';
 import { writeFileAtomic } from '../../src/util/fs.js';
-import { BLOCK_MS, createWorld, sleep, type ChaosWorld, type World } from './world.js';
+import { BLOCK_MS, createWorld, sleep, type ChaosWorld, type CutReport, type World, type WorldOptions } from './world.js';
 import { createProcessWorld } from './world-processes.js';
 
 /** Seeded, reproducible choices (mulberry32). */
@@ -28,18 +28,21 @@ export const CONTROLS = ['unfenced-duplicate'] as const;
 export type Scenario = (typeof SCENARIOS)[number] | (typeof CONTROLS)[number];
 export const isScenario = (s: string): s is Scenario => (SCENARIOS as readonly string[]).includes(s) || (CONTROLS as readonly string[]).includes(s);
 /**
- * What the process world (real agent and server processes) runs: the others turn knobs that only an
- * in-process agent has (its clock, its file writes, stopping it behind the controller's back).
+ * What the process world (real agent and server processes) runs: every scenario and the control.
+ * clock-skew runs its agents under libfaketime, disk-full puts the factomd.conf directories on
+ * small tmpfs mounts and fills one, unfenced-duplicate stops the standby's agent process.
  */
-export const PROCESS_SCENARIOS = [
-  'kill-master', 'partition-master-controller', 'partition-standby', 'kill-controller-mid-swap',
-  'restart-master-pending-swap', 'planned-swap', 'two-controllers-etcd',
-] as const satisfies readonly Scenario[];
-export const runsInProcesses = (s: Scenario): boolean => (PROCESS_SCENARIOS as readonly string[]).includes(s);
+export const PROCESS_SCENARIOS: readonly Scenario[] = SCENARIOS;
+export const runsInProcesses = (s: Scenario): boolean => isScenario(s);
 
-function inProcess(w: ChaosWorld, s: Scenario): World {
-  if (w.kind !== 'in-process') throw new Error(`${s} needs the in-process world (it turns knobs of in-process agents)`);
-  return w as World;
+/** The agents' wall-clock offsets of a clock-skew process world: one or both hosts, ±3 s, from the seed alone. */
+export function skewsFor(seed: number): { master: number; standby: number } {
+  const r = rng(seed ^ 0x5c3e);
+  const one = r();
+  const v = (): number => Math.round((r() - 0.5) * 6000);
+  const [m, s] = [v(), v()];
+  // A quarter of the runs skew the master only, a quarter the standby only, the rest both.
+  return { master: one < 0.25 ? 0 : m, standby: one >= 0.25 && one < 0.5 ? 0 : s };
 }
 
 async function waitHolder(w: ChaosWorld, want: string | undefined, timeoutMs: number): Promise<string | undefined> {
@@ -117,29 +120,38 @@ export async function runScenario(s: Scenario, w: ChaosWorld, r: () => number): 
       return `swap: ${res.ok ? 'ok' : res.detail.slice(0, 80)}; holder ${await w.holderOf() ?? 'nobody'}`;
     }
     case 'clock-skew': {
-      const ip = inProcess(w, s);
-      for (const h of ip.hosts.values()) h.skewMs = Math.round((r() - 0.5) * 6000);
-      await w.sim.fault('n2', 'clock-skew', Math.round((r() - 0.5) * 10));
-      await w.sim.fault('n3', 'clock-skew', Math.round((r() - 0.5) * 10));
+      // Agents' wall clocks: set here on in-process agents; a process world's agents run under
+      // libfaketime from their start (their draws are made before the world exists: skewsFor).
+      const drawn = [r(), r()].map((x) => Math.round((x - 0.5) * 6000));
+      let skews: number[];
+      if (w.kind === 'in-process') {
+        const ip = w as World;
+        [...ip.hosts.values()].forEach((h, i) => { h.skewMs = drawn[i]!; });
+        skews = drawn;
+      } else skews = ['master', 'standby'].map((h) => w.agentSkewMs?.[h] ?? 0);
+      // The simulated factomd nodes' own clocks (the simulator's fault).
+      const nodeSkews = [Math.round((r() - 0.5) * 10), Math.round((r() - 0.5) * 10)];
+      await w.sim.fault('n2', 'clock-skew', nodeSkews[0]);
+      await w.sim.fault('n3', 'clock-skew', nodeSkews[1]);
+      const what = `agent clocks ${skews.join('/')} ms, node clocks ${nodeSkews.join('/')} s`;
       await sleep(ms(1, 3));
       if (r() < 0.5) {
         await w.killHost('master');
         const h = await waitHolder(w, 'standby', 40_000);
         await settle(w, 3);
-        return `skews ${[...ip.hosts.values()].map((h2) => h2.skewMs).join('/')} ms; host death; holder ${h ?? 'nobody'}`;
+        return `${what}; host death; holder ${h ?? 'nobody'}`;
       }
       const res = await w.runSwap('standby');
       await settle(w, 3);
-      return `skews ${[...ip.hosts.values()].map((h2) => h2.skewMs).join('/')} ms; planned swap ${res.ok ? 'ok' : res.detail.slice(0, 80)}`;
+      return `${what}; planned swap ${res.ok ? 'ok' : res.detail.slice(0, 80)}; holder ${await w.holderOf() ?? 'nobody'}`;
     }
     case 'disk-full': {
       await sleep(ms(0.5, 2));
-      const ip = inProcess(w, s);
       const victim = r() < 0.5 ? 'standby' : 'master';
-      ip.hosts.get(victim)!.failWrites = 'ENOSPC';
+      await w.fillDisk(victim, true);
       const a = await w.runSwap('standby');
       await sleep(ms(1, 3));
-      ip.hosts.get(victim)!.failWrites = undefined;
+      await w.fillDisk(victim, false);
       await settle(w, 3);
       const holder = await w.holderOf();
       let b = '';
@@ -148,12 +160,14 @@ export async function runScenario(s: Scenario, w: ChaosWorld, r: () => number): 
         b = `; retry ${res.ok ? 'ok' : res.detail.slice(0, 60)}`;
         await settle(w, 3);
       }
-      return `disk full on ${victim}: first swap ${a.ok ? 'ok' : 'refused/aborted'}${b}; holder ${await w.holderOf() ?? 'nobody'}`;
+      return `disk full on ${victim}: first swap ${a.ok ? 'ok' : `refused/aborted (${a.detail.slice(0, 100)})`}${b}; holder ${await w.holderOf() ?? 'nobody'}`;
     }
     case 'two-controllers-etcd': {
       await sleep(ms(1, 3));
       const a = await w.activeController() ?? 'A';
-      await w.cutController(a, true);
+      // Cut from etcd only (it still talks to the agents, and must not grant them anything), or from everything.
+      const scope = r() < 0.5 ? 'etcd' : 'all';
+      await w.cutController(a, true, scope);
       let what = 'no fault';
       if (r() < 0.5) {
         await sleep(ms(0, 3));
@@ -164,20 +178,18 @@ export async function runScenario(s: Scenario, w: ChaosWorld, r: () => number): 
       const b = await w.activeController();
       await w.cutController(a, false);
       await settle(w, 3);
-      return `active ${a} cut off; ${b ?? 'nobody'} took over; ${what}`;
+      return `active ${a} cut ${scope === 'etcd' ? 'from etcd only' : 'from etcd and agents'}; ${b ?? 'nobody'} took over; ${what}`;
     }
     case 'unfenced-duplicate': {
       // What the fencing exists to prevent: the identity copied into the standby's factomd.conf
       // behind the agents' back and the node started without the fence check.
-      const ip = inProcess(w, s);
       await sleep(ms(0.5, 2));
-      const sb = ip.hosts.get('standby')!;
-      sb.keeper?.stop();
-      sb.agentUp = false;
-      const triple = readIdentityTriple(readFileSync(ip.hosts.get('master')!.conf, 'utf8'))!;
-      writeFileAtomic(sb.conf, promoteConf(readFileSync(sb.conf, 'utf8'), triple, 1), { mode: 0o600 });
+      await w.stopAgent('standby');
+      const triple = readIdentityTriple(readFileSync(w.confPath('master'), 'utf8'))!;
+      const sb = w.confPath('standby');
+      writeFileAtomic(sb, promoteConf(readFileSync(sb, 'utf8'), triple, 1), { mode: 0o600 });
       await w.killNode('standby');
-      await w.sim.restartNode(sb.node);
+      await w.sim.restartNode('n3');
       await sleep(8 * BLOCK_MS);
       return 'identity copied into the standby without fencing';
     }
@@ -196,6 +208,9 @@ export interface RunResult {
   duplicates: number;
   livenessFailures: number;
   longestGapBlocks: number;
+  /** Cut controllers that acted after their etcd lease ended, stopped running, or could not be observed. */
+  stepDownFailures: number;
+  cutReports: CutReport[];
   summary: string;
   error?: string;
   log: string[];
@@ -211,13 +226,17 @@ export async function runOne(seed: number, scenario?: Scenario, note?: (s: strin
   const pool: readonly Scenario[] = opts.processes ? PROCESS_SCENARIOS : SCENARIOS;
   const s = scenario ?? pool[Math.floor(r() * pool.length)]!;
   // A loaded machine can make a simulator start slowly: one more try before calling it an error.
-  const o = { etcd: s === 'two-controllers-etcd' };
+  const o: WorldOptions = {
+    etcd: s === 'two-controllers-etcd',
+    ...(opts.processes && s === 'clock-skew' ? { skewMs: skewsFor(seed) } : {}),
+    ...(opts.processes && s === 'disk-full' ? { tmpfsConf: true } : {}),
+  };
   const create = (): Promise<ChaosWorld> => (opts.processes ? createProcessWorld(seed, note, o) : createWorld(seed, note, o));
   let w: ChaosWorld;
   try {
     w = await create().catch(() => create());
   } catch (e) {
-    return { seed, scenario: s, duplicates: 0, livenessFailures: 0, longestGapBlocks: 0, summary: '', error: `setup: ${e instanceof Error ? e.message : String(e)}`, log: [] };
+    return { seed, scenario: s, duplicates: 0, livenessFailures: 0, longestGapBlocks: 0, stepDownFailures: 0, cutReports: [], summary: '', error: `setup: ${e instanceof Error ? e.message : String(e)}`, log: [] };
   }
   try {
     let summary = '';
@@ -231,9 +250,14 @@ export async function runOne(seed: number, scenario?: Scenario, note?: (s: strin
     for (const d of c.duplicates) w.log.push(`DUPLICATE at height ${d.height}: ${d.nodes.join(', ')}`);
     for (const n of c.duplicateDeaths) w.log.push(`DUPLICATE death of ${n}`);
     for (const g of c.livenessFailures) w.log.push(`LIVENESS gap of ${g.blocks} blocks from ${((g.fromTs - w.t0) / 1000).toFixed(1)}s`);
+    // A cut controller must keep running (it was cut, not killed) and stop acting once its etcd lease is gone.
+    const badCuts = w.cutReports.filter((x) => x.violations.length > 0 || !x.running || x.answeredLate === 0);
+    for (const x of badCuts) w.log.push(`STEP-DOWN failure of controller ${x.controller}: ${x.violations.join('; ') || (x.running ? 'not observed after its etcd lease ended' : 'not running')}`);
+    // The evidence of each cut on the run's line: when it stopped acting, and that it did nothing after.
+    for (const x of w.cutReports) summary += ` [cut ${x.controller}: inactive after ${x.inactiveAfterMs ?? '∞'} ms, ${x.violations.length ? 'ACTED after its etcd lease' : 'nothing after its etcd lease'}]`;
     const out: RunResult = {
       seed, scenario: s, duplicates: c.duplicates.length + c.duplicateDeaths.length, livenessFailures: c.livenessFailures.length,
-      longestGapBlocks: c.longestGapBlocks, summary, log: w.log,
+      longestGapBlocks: c.longestGapBlocks, stepDownFailures: badCuts.length, cutReports: [...w.cutReports], summary, log: w.log,
     };
     if (error) out.error = error;
     return out;

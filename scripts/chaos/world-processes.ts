@@ -7,14 +7,17 @@
  * election and the agents list both in `control.servers`. A node is stopped and restarted through the
  * agents' own stopCommand / restartCommand argv (node-ctl.ts), run inside its namespace.
  *
- * Not a real partition: `cutController` freezes the server (SIGSTOP … SIGCONT), which cuts it from
- * etcd and from every agent at once, as the in-process world's cut does, and also stops its clock.
+ * With etcd, etcd serves clients on 127.0.0.2 (server A) and 127.0.0.3 (server B), one port;
+ * `cutController` drops A's (or B's) address+port both ways in the host table `inet fochaos<seed>`
+ * — from etcd only, or also the agents' connections to that server's control port — while the
+ * server keeps running; its own dashboard (127.0.0.1) is polled during the cut to see it step down.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { createServer } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse, stringify } from 'yaml';
 import { initCa, issueCert } from '../../src/pki/ca.js';
@@ -25,9 +28,10 @@ import { readIdentityTriple, type IdentityTriple } from '../../src/failover/conf
 import { openJournal } from '../../src/failover/journal-file.js';
 import { publicKeyFromSeed } from '../../src/factom/ed25519.js';
 import {
-  adoptWorld, applyLinkState, BLOCK_MS, checkWorld, diag, holderAmong, killWorldProcesses, releaseWorld, sleep, startEtcd, startWorldSim, TIMING,
-  type ChaosWorld,
+  adoptWorld, applyLinkState, BLOCK_MS, checkWorld, diag, ETCD_TTL_MS, holderAmong, killWorldProcesses, releaseWorld, sleep, startEtcd, startWorldSim, TIMING,
+  type ChaosWorld, type CutReport, type CutScope, type WorldOptions,
 } from './world.js';
+import { hostCuts } from './netns.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MAIN = join(ROOT, 'src/cli/main.ts');
@@ -38,10 +42,26 @@ const NAMES = { master: 'auth-a', standby: 'auth-b' } as const;
 type HostKey = keyof typeof NAMES;
 const isHostKey = (h: string): h is HostKey => h === 'master' || h === 'standby';
 
-interface PHost { host: HostKey; name: string; node: string; ns: string; dir: string; yaml: string; proc?: ChildProcess; linkUp: boolean; netCut: boolean }
-interface PCtl { name: string; dataDir: string; port: number; proc?: ChildProcess; client?: DashboardClient; password?: string; frozen: boolean }
+interface PHost {
+  host: HostKey; name: string; node: string; ns: string; dir: string; yaml: string; proc?: ChildProcess; linkUp: boolean; netCut: boolean;
+  /** Wall-clock offset of this host's agent (and what it runs: the fence check), ms; 0 = the real clock. */
+  skewMs: number;
+  /** The tmpfs holding its factomd.conf directory (disk-full worlds). */
+  tmpfs?: string;
+}
+/** libfaketime (Debian package faketime): the agent's process sees its host's skewed wall clock. */
+const FAKETIME_LIB = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1';
+/** Size of a disk-full world's tmpfs: a few factomd.conf files and their temp copies fit, a filler fills it. */
+const TMPFS_SIZE = '512k';
+const FILLER = '.fo-filler';
+interface PCtl { name: string; dataDir: string; port: number; etcdAddr: string; proc?: ChildProcess; client?: DashboardClient; password?: string; watch?: CutWatch }
+/** What a cut controller is seen doing through its dashboard while the cut lasts. */
+export interface CutWatch { scope: CutScope; at: number; answered: number; answeredLate: number; reachableLate: number; inactiveAt?: number; steppedDown: boolean; violations: Set<string>; stop: boolean; loop?: Promise<void> }
+/** Controller events that only the active controller may cause. */
+const ACTING = new Set(['promote', 'lease-moved', 'unfenced', 'lease-reconciled', 'swap-started', 'fence-failed']);
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const execP = promisify(execFile);
 
 function freePort(host: string): Promise<number> {
   return new Promise((res, rej) => {
@@ -96,7 +116,55 @@ function spawnServer(args: string[], logPath: string): Promise<{ proc: ChildProc
   });
 }
 
-export async function createProcessWorld(seed: number, note: (s: string) => void = () => undefined, opts: { etcd?: boolean } = {}): Promise<ChaosWorld> {
+/**
+ * One look at a cut controller's status, asked at T (ms): alive, stepped down, or still acting as
+ * the controller after its etcd lease could have ended (the etcd TTL after the cut)?
+ */
+export function observeCut(w: CutWatch, t: number, st: Pick<FailoverStatus, 'active' | 'leaseEnd' | 'timing' | 'events' | 'hosts'>): void {
+  const late = w.at + ETCD_TTL_MS;
+  w.answered++;
+  if (t > late) {
+    w.answeredLate++;
+    w.reachableLate = Math.max(w.reachableLate, st.hosts.filter((x) => x.reachable).length);
+  }
+  if (!st.active && w.inactiveAt === undefined) w.inactiveAt = t;
+  if (st.active && t > late) w.violations.add(`said active: true ${t - w.at} ms after the cut`);
+  // A grant sets the record's end to grant time + lease TTL (in memory even when etcd refused it).
+  if (st.leaseEnd > late + st.timing.leaseTtlMs) w.violations.add(`its lease record runs to ${st.leaseEnd - w.at - st.timing.leaseTtlMs} ms after the cut + TTL: it granted after its etcd lease ended`);
+  for (const e of st.events) {
+    if (e.ts < w.at) continue;
+    if (e.kind === 'stepped-down') w.steppedDown = true;
+    if (ACTING.has(e.kind) && e.ts > late) w.violations.add(`${e.kind} ${e.detail ?? ''} ${e.ts - w.at} ms after the cut`);
+  }
+}
+
+/** `mount -t tmpfs` on DIR keeping what DIR held (its files are copied onto the new mount). */
+async function mountTmpfs(dir: string, source: string): Promise<void> {
+  const files = readdirSync(dir).map((f) => ({ f, data: readFileSync(join(dir, f)), mode: statSync(join(dir, f)).mode & 0o777 }));
+  await execP('mount', ['-t', 'tmpfs', '-o', `size=${TMPFS_SIZE},mode=0700`, source, dir], { timeout: 10_000 });
+  for (const x of files) writeFileSync(join(dir, x.f), x.data, { mode: x.mode });
+}
+
+/** Fills the tmpfs at DIR with a filler file until the kernel answers ENOSPC; returns the bytes written. */
+function fillTmpfs(dir: string): number {
+  const fd = openSync(join(dir, FILLER), 'w', 0o600);
+  let total = 0;
+  try {
+    // Bounded: a 512 KiB tmpfs takes at most a few hundred of these.
+    for (const size of [65_536, 4096, 512, 1]) {
+      const buf = Buffer.alloc(size, 0x66);
+      for (let i = 0; i < 4096; i++) {
+        try { total += writeSync(fd, buf); } catch (e) {
+          if ((e as NodeJS.ErrnoException).code === 'ENOSPC') break;
+          throw e;
+        }
+      }
+    }
+  } finally { closeSync(fd); }
+  return total;
+}
+
+export async function createProcessWorld(seed: number, note: (s: string) => void = () => undefined, opts: WorldOptions = {}): Promise<ChaosWorld> {
   const { dir, net, sim, early } = await startWorldSim(seed);
   const log: string[] = [];
   let t0 = Date.now();
@@ -112,8 +180,10 @@ export async function createProcessWorld(seed: number, note: (s: string) => void
   const hosts = new Map<HostKey, PHost>();
   const ctls = new Map<string, PCtl>();
   let etcd: ChildProcess | undefined;
-  let etcdUrl: string | undefined;
+  let etcdPort = 0;
   let lastActive = 'A';
+  const cuts = hostCuts(seed);
+  const cutReports: CutReport[] = [];
   const hostOf = (h: string): PHost => {
     if (!isHostKey(h)) throw new Error(`no host ${h} (master or standby)`);
     return hosts.get(h)!;
@@ -122,8 +192,11 @@ export async function createProcessWorld(seed: number, note: (s: string) => void
 
   function startAgent(h: PHost): void {
     const fd = openSync(join(h.dir, 'agent.log'), 'a');
+    // A skewed host: the agent (and the fence check its restartCommand runs) reads a wall clock off
+    // by skewMs; node-ctl starts the simulated factomd on the real clock (its skew is the simulator's fault).
+    const skew = h.skewMs ? { LD_PRELOAD: FAKETIME_LIB, FAKETIME: `${h.skewMs >= 0 ? '+' : '-'}${(Math.abs(h.skewMs) / 1000).toFixed(3)}s` } : {};
     const p = spawn('ip', ['netns', 'exec', h.ns, ...TSX, MAIN, 'agent', '--config', h.yaml], {
-      cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', ANOGUARD_LOG_LEVEL: 'info' }, stdio: ['ignore', fd, fd],
+      cwd: ROOT, env: { ...process.env, NODE_ENV: 'test', ANOGUARD_LOG_LEVEL: 'info', ...skew }, stdio: ['ignore', fd, fd],
     });
     closeSync(fd);
     h.proc = p;
@@ -137,9 +210,9 @@ export async function createProcessWorld(seed: number, note: (s: string) => void
     await exited(p, 5000);
   }
   const nodeCtl = (h: PHost, op: 'stop' | 'restart'): string[] => [...TSX, NODE_CTL, op, sim.dir, h.node, ...(op === 'restart' ? [h.yaml] : [])];
-  const running = (): PCtl[] => [...ctls.values()].filter((c) => c.proc && !c.frozen);
+  const running = (): PCtl[] => [...ctls.values()].filter((c) => c.proc);
   async function statusOf(c: PCtl): Promise<FailoverStatus | undefined> {
-    if (!c.client || c.frozen) return undefined;
+    if (!c.client) return undefined;
     return (await c.client.get<{ status: FailoverStatus }>('/api/failover').catch(() => undefined))?.status;
   }
   async function activeCtl(): Promise<PCtl | undefined> {
@@ -149,8 +222,18 @@ export async function createProcessWorld(seed: number, note: (s: string) => void
     return undefined;
   }
 
+  /** Polls a cut controller's dashboard until the cut is healed. */
+  async function watchCut(c: PCtl, w: CutWatch): Promise<void> {
+    while (!w.stop) {
+      const t = Date.now();
+      const st = await statusOf(c);
+      if (st) observeCut(w, t, st);
+      await sleep(250);
+    }
+  }
+
   const world: ChaosWorld = {
-    kind: 'processes', sim, net, dir, identity, log,
+    kind: 'processes', sim, net, dir, identity, log, cutReports,
     controllerNames: opts.etcd ? ['A', 'B'] : ['A'],
     get t0() { return t0; },
     async activeController() { return (await activeCtl())?.name; },
@@ -183,10 +266,9 @@ export async function createProcessWorld(seed: number, note: (s: string) => void
       if (c.proc) return;
       const { proc, json } = await spawnServer([
         '--pki-dir', pkiDir, '--data-dir', c.dataDir, '--listen', `${net.master.hostAddr}:${c.port}`, '--web-listen', '127.0.0.1:0',
-        '--topology', topoFile, '--operator-key', keyFile, ...(etcdUrl ? ['--etcd', etcdUrl] : []),
+        '--topology', topoFile, '--operator-key', keyFile, ...(etcdPort ? ['--etcd', `http://${c.etcdAddr}:${etcdPort}`] : []),
       ], join(dir, `server-${name}.log`));
       c.proc = proc;
-      c.frozen = false;
       proc.once('exit', (code, sig) => { if (c.proc === proc) { c.proc = undefined; c.client = undefined; say(`controller ${name} exited ${sig ?? code}`); } });
       // The first start of a data dir creates the operator account and its password file.
       if (json.passwordFile) c.password = readFileSync(json.passwordFile, 'utf8').trim();
@@ -203,14 +285,33 @@ export async function createProcessWorld(seed: number, note: (s: string) => void
       await exited(p, 5000);
       say(`controller ${c.name} killed (SIGKILL)`);
     },
-    cutController(name, cut) {
+    async cutController(name, cut, scope = 'all') {
       const c = ctls.get(name)!;
-      if (c.proc) {
-        c.frozen = cut;
-        c.proc.kill(cut ? 'SIGSTOP' : 'SIGCONT');
-        say(`controller ${name} ${cut ? 'frozen (SIGSTOP: cut from etcd and agents)' : 'resumed'}`);
+      if (cut) {
+        if (c.watch) return;
+        const eps = [{ addr: c.etcdAddr, port: etcdPort }, ...(scope === 'all' ? [{ addr: net.master.hostAddr, port: c.port }] : [])];
+        await cuts.set(name, eps);
+        const w: CutWatch = { scope, at: Date.now(), answered: 0, answeredLate: 0, reachableLate: 0, steppedDown: false, violations: new Set(), stop: false };
+        w.loop = watchCut(c, w);
+        c.watch = w;
+        say(`controller ${name} cut from etcd${scope === 'all' ? ' and its agents' : ' only'} (nft table ${cuts.table}; the server keeps running)`);
+        return;
       }
-      return Promise.resolve();
+      const w = c.watch;
+      await cuts.set(name, []);
+      if (!w) return;
+      c.watch = undefined;
+      w.stop = true;
+      await w.loop;
+      const r: CutReport = {
+        controller: name, scope: w.scope, ms: Date.now() - w.at, answered: w.answered, answeredLate: w.answeredLate, agentsReachableLate: w.reachableLate,
+        running: c.proc !== undefined && c.proc.exitCode === null && c.proc.signalCode === null,
+        ...(w.inactiveAt !== undefined ? { inactiveAfterMs: w.inactiveAt - w.at } : {}),
+        steppedDownEvent: w.steppedDown, violations: [...w.violations],
+      };
+      cutReports.push(r);
+      say(`controller ${name} healed after ${r.ms} ms: ${r.running ? 'running' : 'NOT running'}, answered ${r.answered} status calls during the cut, ` +
+        `active: false after ${r.inactiveAfterMs ?? 'never'} ms${r.steppedDownEvent ? ', stepped-down event' : ''}, agents still calling it: ${r.agentsReachableLate}; ${r.violations.length ? `STEP-DOWN VIOLATIONS: ${r.violations.join('; ')}` : 'did nothing as a controller after its etcd lease'}`);
     },
     async setLink(host, up) {
       const h = hostOf(host);
@@ -247,11 +348,32 @@ export async function createProcessWorld(seed: number, note: (s: string) => void
       say(`${host} factomd restarted`);
     },
     holderOf: () => holderAmong(hosts.values(), identity, apiOf),
+    confPath: (host) => confOf(hostOf(host).node),
+    async stopAgent(host) {
+      await stopAgent(hostOf(host));
+      say(`${host} agent stopped (SIGKILL)`);
+    },
+    fillDisk(host, full) {
+      const h = hostOf(host);
+      if (!h.tmpfs) return Promise.reject(new Error(`${host}: this world has no tmpfs for factomd.conf (create it with tmpfsConf)`));
+      if (full) {
+        const n = fillTmpfs(h.tmpfs);
+        say(`${host} disk full: ${n} bytes of filler on the ${TMPFS_SIZE} tmpfs of ${h.tmpfs}`);
+      } else {
+        unlinkSync(join(h.tmpfs, FILLER));
+        let seen = 0;
+        try { seen = (readFileSync(join(h.dir, 'agent.log'), 'utf8').match(/ENOSPC/g) ?? []).length; } catch { /* none */ }
+        say(`${host} disk freed (ENOSPC in its agent's log: ${seen})`);
+      }
+      return Promise.resolve();
+    },
+    ...(opts.skewMs ? { agentSkewMs: { master: opts.skewMs.master ?? 0, standby: opts.skewMs.standby ?? 0 } } : {}),
     journal: () => openJournal(join(ctls.get(lastActive)?.dataDir ?? join(dir, 'server-A'), 'failover-journal.jsonl')),
     check: () => checkWorld(sim.dir, identity, t0),
     async close() {
       releaseWorld(closeWorld);
-      for (const c of ctls.values()) { c.proc?.kill('SIGKILL'); c.proc = undefined; }
+      for (const c of ctls.values()) { if (c.watch) c.watch.stop = true; c.proc?.kill('SIGKILL'); c.proc = undefined; }
+      await cuts.close();
       for (const h of hosts.values()) await stopAgent(h);
       etcd?.kill('SIGKILL');
       await sim.stop().catch(() => undefined);
@@ -279,15 +401,17 @@ export async function createProcessWorld(seed: number, note: (s: string) => void
       downBlocks: TIMING.downBlocks, blockTime: `${BLOCK_MS}ms`,
     };
     writeFileSync(topoFile, stringify(topo));
+    // Each server reaches etcd through its own loopback address, so that one can be cut alone.
+    const etcdAddrs = world.controllerNames.map((_, i) => `127.0.0.${i + 2}`);
     if (opts.etcd) {
-      const e = await startEtcd(dir, seed);
+      const e = await startEtcd(dir, seed, etcdAddrs);
       etcd = e.proc;
-      etcdUrl = e.url;
+      etcdPort = e.port;
     }
-    for (const name of world.controllerNames) {
+    for (const [i, name] of world.controllerNames.entries()) {
       const dataDir = join(dir, `server-${name}`);
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-      ctls.set(name, { name, dataDir, port: await freePort(net.master.hostAddr), frozen: false });
+      ctls.set(name, { name, dataDir, port: await freePort(net.master.hostAddr), etcdAddr: etcdAddrs[i]! });
     }
     const triple = (t: IdentityTriple): string => JSON.stringify({ IdentityChainID: t.identityChainId, LocalServerPrivKey: t.localServerPrivKey, LocalServerPublicKey: t.localServerPublicKey });
     for (const [host, node] of [['master', 'n2'], ['standby', 'n3']] as const) {
@@ -296,7 +420,19 @@ export async function createProcessWorld(seed: number, note: (s: string) => void
       mkdirSync(hdir, { recursive: true, mode: 0o700 });
       writeFileSync(join(hdir, 'identity.json'), triple(authority), { mode: 0o600 });
       if (host === 'standby') writeFileSync(join(hdir, 'follower.json'), triple(standbyOwn), { mode: 0o600 });
-      const h: PHost = { host, name, node, ns: net[host].ns, dir: hdir, yaml: join(hdir, 'agent.yaml'), linkUp: true, netCut: false };
+      const h: PHost = { host, name, node, ns: net[host].ns, dir: hdir, yaml: join(hdir, 'agent.yaml'), linkUp: true, netCut: false, skewMs: opts.skewMs?.[host] ?? 0 };
+      if (opts.tmpfsConf) {
+        h.tmpfs = dirname(confOf(node));
+        await mountTmpfs(h.tmpfs, `fo${seed}${host[0]!}`);
+        // `ip netns exec` gave the running node a private copy of the mount table (no propagation
+        // here): started again, it reads its factomd.conf from the tmpfs like the agent does.
+        const pid = sim.nodes.find((n) => n.name === node)?.pid ?? 0;
+        if (pid > 0) {
+          try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+          for (let i = 0; i < 100 && existsSync(`/proc/${pid}`); i++) await sleep(50);
+        }
+        await sim.restartNode(node);
+      }
       const tls = tlsFilesFromPkiDir(pkiDir, name);
       const servers = [...ctls.values()].map(urlOf);
       writeFileSync(h.yaml, stringify({
@@ -329,6 +465,13 @@ export async function createProcessWorld(seed: number, note: (s: string) => void
       const d = await diag(apiOf('n2'));
       const tail = (f: string): string => { try { return readFileSync(f, 'utf8').trim().split('\n').slice(-3).join(' | '); } catch { return ''; } };
       throw new Error(`the master never led with a lease (its node: ${d ? `${d.role} at ${d.leaderheight}` : 'no answer'}); agent log: ${tail(join(dir, 'master', 'agent.log'))}`);
+    }
+    // A skewed agent must really run on the faked clock: libfaketime mapped into its process.
+    for (const h of hosts.values()) {
+      if (!h.skewMs) continue;
+      const maps = h.proc?.pid ? readFileSync(`/proc/${h.proc.pid}/maps`, 'utf8') : '';
+      if (!maps.includes('libfaketime')) throw new Error(`${h.host} agent: libfaketime is not loaded (LD_PRELOAD ${FAKETIME_LIB})`);
+      say(`${h.host} agent runs ${h.skewMs > 0 ? '+' : ''}${h.skewMs} ms off the host clock (libfaketime loaded)`);
     }
     t0 = Date.now();
   } catch (e) {

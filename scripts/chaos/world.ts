@@ -8,7 +8,7 @@
  * namespace's rules; `createProcessWorld` (world-processes.ts) runs them as real processes on the
  * same shared parts (startWorldSim, startEtcd, applyLinkState, the checker).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,6 +53,22 @@ const WORLD_DIR = /^fo-chaos-\d+-[A-Za-z0-9]+$/;
  * etcd (DIR/etcd), and the agent and server processes of a process world (an argument inside DIR).
  */
 export function killWorldProcesses(dir: string): void {
+  killProcessesOf(dir);
+  unmountUnder(dir);
+}
+
+/** Lazily unmounts every mount below DIR (a disk-full world's tmpfs), deepest first. */
+export function unmountUnder(dir: string): void {
+  let mounts: string[] = [];
+  try {
+    mounts = readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => (l.split(' ')[1] ?? '').replace(/\\040/g, ' ')).filter((m) => m.startsWith(`${dir}/`));
+  } catch { return; }
+  for (const m of mounts.sort((a, b) => b.length - a.length)) {
+    try { execFileSync('umount', ['-l', m], { stdio: 'ignore', timeout: 10_000 }); } catch { /* gone meanwhile */ }
+  }
+}
+
+function killProcessesOf(dir: string): void {
   const simDir = join(dir, 'sim');
   const etcdDir = join(dir, 'etcd');
   for (const p of readdirSync('/proc')) {
@@ -131,8 +147,10 @@ export interface ChaosWorld {
   startController(name?: string): Promise<void>;
   /** Kills the named controller, by default the active one. */
   killController(name?: string): Promise<void>;
-  /** Cuts a controller from etcd and from every agent. */
-  cutController(name: string, cut: boolean): Promise<void>;
+  /** Cuts a controller from etcd and from every agent ('all', the default), or from etcd only. */
+  cutController(name: string, cut: boolean, scope?: CutScope): Promise<void>;
+  /** What each healed controller cut did (process world: observed from outside; in-process: none). */
+  cutReports: CutReport[];
   activeController(): Promise<string | undefined>;
   /** Cuts the host from the controller (not from the simulator network). */
   setLink(host: string, up: boolean): Promise<void>;
@@ -147,11 +165,50 @@ export interface ChaosWorld {
   /** Restart factomd the way systemd would: stop, ExecStartPre fence check, start. */
   restartNode(host: string): Promise<void>;
   holderOf(): Promise<string | undefined>;
+  /** The host's factomd.conf. */
+  confPath(host: string): string;
+  /** The host's agent stops (its node keeps running): nobody fences or renews there any more. */
+  stopAgent(host: string): Promise<void>;
+  /**
+   * Disk full for the agent's config writes (true) or freed (false). Process world: a filler file
+   * on the tmpfs that holds the factomd.conf directory (real ENOSPC); in-process: injected errors.
+   */
+  fillDisk(host: string, full: boolean): Promise<void>;
+  /** Process world with clock skew: each agent's wall-clock offset (libfaketime), ms. */
+  agentSkewMs?: Record<string, number>;
   /** The active controller's journal as it is on disk now. */
   journal(): { entries(): readonly JournalEntry[] };
   check(): SafetyReport;
   close(): Promise<void>;
 }
+
+export type CutScope = 'etcd' | 'all';
+
+/**
+ * A controller cut off and healed, observed through its own dashboard (127.0.0.1, never cut): it
+ * kept running, and it stopped acting as the controller once its etcd lease could have ended (the
+ * etcd TTL after the cut).
+ */
+export interface CutReport {
+  controller: string;
+  scope: CutScope;
+  ms: number;
+  /** Status polls it answered during the cut (it ran all along), and how many after its etcd lease could have ended. */
+  answered: number;
+  answeredLate: number;
+  /** Most agents it saw calling in (reachable) after its etcd lease could have ended: > 0 when only etcd was cut. */
+  agentsReachableLate: number;
+  /** Its process was alive when the cut was healed. */
+  running: boolean;
+  /** ms after the cut at which it first said `active: false`; undefined = never. */
+  inactiveAfterMs?: number;
+  /** It reported the `stepped-down` event. */
+  steppedDownEvent: boolean;
+  /** Anything it did as a controller after its etcd lease ended (empty = stepped down correctly). */
+  violations: string[];
+}
+/** The etcd election's TTL in the servers (src/server/failover/service.ts): a cut controller's key is gone by then. */
+export const ETCD_TTL_MS = 2000;
 
 export interface World extends ChaosWorld {
   kind: 'in-process';
@@ -232,12 +289,17 @@ export function adoptWorld(early: () => Promise<void>, close: () => Promise<void
 }
 export function releaseWorld(close: () => Promise<void>): void { openWorlds.delete(close); }
 
-/** A single-member etcd on loopback, data in DIR/etcd; killed with this process at the latest. */
-export async function startEtcd(dir: string, seed: number): Promise<{ proc: ChildProcess; url: string }> {
-  const free = (): Promise<number> => new Promise((res, rej) => { const sv = createServer(); sv.once('error', rej); sv.listen(0, '127.0.0.1', () => { const a = sv.address(); sv.close(() => res(typeof a === 'object' && a ? a.port : 0)); }); });
-  const [cp, pp] = [await free(), await free()];
-  const url = `http://127.0.0.1:${cp}`;
-  const proc = spawn('etcd', ['--name', `fo-${seed}`, '--data-dir', join(dir, 'etcd'), '--listen-client-urls', url, '--advertise-client-urls', url,
+/**
+ * A single-member etcd on loopback, data in DIR/etcd; killed with this process at the latest. It
+ * serves clients on one port at each of HOSTS (loopback addresses), so that each controller can
+ * reach it through its own address and a host nft rule can cut one controller alone.
+ */
+export async function startEtcd(dir: string, seed: number, hosts: string[] = ['127.0.0.1']): Promise<{ proc: ChildProcess; url: string; urls: string[]; port: number }> {
+  const free = (host: string): Promise<number> => new Promise((res, rej) => { const sv = createServer(); sv.once('error', rej); sv.listen(0, host, () => { const a = sv.address(); sv.close(() => res(typeof a === 'object' && a ? a.port : 0)); }); });
+  const [cp, pp] = [await free(hosts[0]!), await free('127.0.0.1')];
+  const urls = hosts.map((h) => `http://${h}:${cp}`);
+  const url = urls[0]!;
+  const proc = spawn('etcd', ['--name', `fo-${seed}`, '--data-dir', join(dir, 'etcd'), '--listen-client-urls', urls.join(','), '--advertise-client-urls', urls.join(','),
     '--listen-peer-urls', `http://127.0.0.1:${pp}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${pp}`, '--initial-cluster', `fo-${seed}=http://127.0.0.1:${pp}`,
     '--log-level', 'error'], { stdio: 'ignore' });
   // Never leave an etcd behind, even when this process dies of an error.
@@ -248,7 +310,7 @@ export async function startEtcd(dir: string, seed: number): Promise<{ proc: Chil
     if (Date.now() > end) { proc.kill('SIGKILL'); throw new Error('etcd did not start'); }
     await sleep(100);
   }
-  return { proc, url };
+  return { proc, url, urls, port: cp };
 }
 
 /**
@@ -264,7 +326,16 @@ export async function applyLinkState(net: WorldNet, sim: SimHandle, which: 'mast
   } else await net.heal(which);
 }
 
-export async function createWorld(seed: number, note: (s: string) => void = () => undefined, opts: { etcd?: boolean } = {}): Promise<World> {
+/** What a world is built with for its scenario (the process world uses all; the in-process one etcd only). */
+export interface WorldOptions {
+  etcd?: boolean;
+  /** Agents' wall-clock offsets in ms (libfaketime in the process world). */
+  skewMs?: { master?: number; standby?: number };
+  /** The factomd.conf directories on small tmpfs mounts (disk-full with processes). */
+  tmpfsConf?: boolean;
+}
+
+export async function createWorld(seed: number, note: (s: string) => void = () => undefined, opts: WorldOptions = {}): Promise<World> {
   const { dir, net, sim, early } = await startWorldSim(seed);
   const log: string[] = [];
   const say = (s: string): void => { const line = `${((Date.now() - t0) / 1000).toFixed(1)}s ${s}`; log.push(line); note(line); };
@@ -280,8 +351,9 @@ export async function createWorld(seed: number, note: (s: string) => void = () =
 
   const hosts = new Map<string, Host>();
   const apiOf = (node: string): string => sim.nodes.find((n) => n.name === node)!.api;
-  interface Ctl { name: string; controller?: Controller; timer?: NodeJS.Timeout; cut: boolean; election?: EtcdElection }
-  const ctls = new Map<string, Ctl>((opts.etcd ? ['A', 'B'] : ['A']).map((n) => [n, { name: n, cut: false }]));
+  /** cut: from etcd and every agent; etcdCut: from etcd only. */
+  interface Ctl { name: string; controller?: Controller; timer?: NodeJS.Timeout; cut: boolean; etcdCut: boolean; election?: EtcdElection }
+  const ctls = new Map<string, Ctl>((opts.etcd ? ['A', 'B'] : ['A']).map((n) => [n, { name: n, cut: false, etcdCut: false }]));
   let etcd: ChildProcess | undefined;
   let etcdUrl = '';
   if (opts.etcd) {
@@ -295,7 +367,7 @@ export async function createWorld(seed: number, note: (s: string) => void = () =
       throw e;
     }
   }
-  const etcdFetch = (c: Ctl): typeof fetch => (input, init) => (c.cut ? Promise.reject(new Error('partitioned from etcd')) : fetch(input, init));
+  const etcdFetch = (c: Ctl): typeof fetch => (input, init) => (c.cut || c.etcdCut ? Promise.reject(new Error('partitioned from etcd')) : fetch(input, init));
   const storeFor = (c: Ctl): LeaseStore => (opts.etcd ? etcdLeaseStore({ endpoint: etcdUrl, key: `/anoguard/lease/${identity}`, fetch: etcdFetch(c) }) : localLeaseStore(join(dir, 'lease.json')));
   const activeCtl = (): Ctl | undefined => {
     const running = [...ctls.values()].filter((c) => c.controller);
@@ -401,6 +473,7 @@ export async function createWorld(seed: number, note: (s: string) => void = () =
       const c = ctls.get(name)!;
       if (c.controller) return;
       c.cut = false;
+      c.etcdCut = false;
       if (opts.etcd) c.election = startEtcdElection({ endpoint: etcdUrl, key: `/anoguard/controller/${identity}`, me: name, ttlSeconds: 2, fetch: etcdFetch(c) });
       const el = c.election;
       const ctl = await createController({
@@ -427,7 +500,13 @@ export async function createWorld(seed: number, note: (s: string) => void = () =
       void el?.stop();
       return Promise.resolve();
     },
-    cutController(name, cut) { ctls.get(name)!.cut = cut; say(`controller ${name} ${cut ? 'cut off' : 'reconnected'}`); return Promise.resolve(); },
+    cutReports: [],
+    cutController(name, cut, scope = 'all') {
+      const c = ctls.get(name)!;
+      if (cut && scope === 'etcd') c.etcdCut = true; else if (cut) c.cut = true; else { c.cut = false; c.etcdCut = false; }
+      say(`controller ${name} ${cut ? `cut off${scope === 'etcd' ? ' from etcd' : ''}` : 'reconnected'}`);
+      return Promise.resolve();
+    },
     async setLink(host, up) {
       const h = hosts.get(host)!;
       h.linkUp = up;
@@ -463,6 +542,19 @@ export async function createWorld(seed: number, note: (s: string) => void = () =
       say(`${host} factomd restarted`);
     },
     holderOf: () => holderAmong(hosts.values(), identity, apiOf),
+    confPath: (host) => hosts.get(host)!.conf,
+    stopAgent(host) {
+      const h = hosts.get(host)!;
+      h.keeper?.stop();
+      h.agentUp = false;
+      say(`${host} agent stopped`);
+      return Promise.resolve();
+    },
+    fillDisk(host, full) {
+      hosts.get(host)!.failWrites = full ? 'ENOSPC' : undefined;
+      say(`${host} disk ${full ? 'full (injected ENOSPC)' : 'freed'}`);
+      return Promise.resolve();
+    },
     journal: () => openJournal(join(dir, 'journal.jsonl')),
     check: () => checkWorld(sim.dir, identity, t0),
     async close() {

@@ -105,9 +105,17 @@ export async function createController(o: ControllerOptions): Promise<Controller
     }
     loaded = true;
   }
+  let acting = false;
+  /** Lost the etcd key: forget what was loaded (a takeover reloads) and say so once. */
+  const stepDown = (why: string): void => {
+    loaded = false;
+    if (acting) emit({ kind: 'stepped-down', detail: why });
+    acting = false;
+  };
   const ready = async (): Promise<boolean> => {
-    if (!active()) { loaded = false; return false; }
+    if (!active()) { stepDown('not the active controller any more'); return false; }
     if (!loaded) await load();
+    acting = true;
     return true;
   };
   let stopped = false;
@@ -159,12 +167,14 @@ export async function createController(o: ControllerOptions): Promise<Controller
     const restart = stalled(target, s);
     // Two blocks ahead on a moving network (the edit must land before the block starts); the next on a stalled one.
     const h = (s.diagnostics?.leaderheight ?? 0) + (restart ? 1 : 2);
+    if (!stillActive()) return;
     if (s.fenced) {
       // It fenced itself when its renewals failed. It holds a lease from us again and nobody else
       // can hold the identity (the callers' conditions): lift the fence, or it refuses the promotion forever.
       await timeout(l.execute(cmd({ type: 'unfence', host: target })), 10_000);
       emit({ kind: 'unfenced', detail: target });
     }
+    if (!stillActive()) return;
     emit({ kind: 'promote', detail: `${target} at ChangeAcksHeight ${h}${restart ? ' with restart (network stalled)' : ''}` });
     const r = await timeout(l.execute(cmd({ type: 'swap-edit', host: target, height: h, payload: { action: 'promote', restart } })), 30_000);
     const prior = openFailover ? lastState(openFailover) : undefined;
@@ -180,11 +190,22 @@ export async function createController(o: ControllerOptions): Promise<Controller
     if (openFailover && r.holdsIdentity) journal(openFailover, 'failover', 'edits-applied', { host: target });
   }
 
+  /**
+   * Asked again before anything leaves the controller: the etcd key can be lost while a tick waits
+   * for the agents' statuses (up to 2.5 s), and a controller that stepped down changes nothing.
+   */
+  const stillActive = (): boolean => {
+    if (active()) return true;
+    stepDown('lost the etcd key during a tick: nothing sent');
+    return false;
+  };
+
   async function tickOnce(): Promise<void> {
     if (!(await ready())) return;
     await ensureRecord();
     const st = await statuses();
     if (swapping) return;
+    if (!stillActive()) return;
     // Read after the statuses: a swap may have moved the lease meanwhile.
     const r = await ensureRecord();
     if (r.holders.length !== 1) {
@@ -232,6 +253,7 @@ export async function createController(o: ControllerOptions): Promise<Controller
       if (!target) return;
       if (!leaseOver && !fencedHolder) {
         // The holder's agent is alive: fence it (it demotes and, with factomd hung, stops it) before anything else.
+        if (!stillActive()) return;
         try {
           const fr = await timeout(link(holder)!.execute(cmd({ type: 'fence', host: holder, height: (hs?.diagnostics?.leaderheight ?? 0) + 1 })), 10_000);
           if (fr.holdsIdentity) return;
@@ -281,7 +303,7 @@ export async function createController(o: ControllerOptions): Promise<Controller
       rec = { ...r, grantedUntil: Math.max(r.grantedUntil, now() + o.leaseTtlMs) };
       await o.store.write(rec);
       // Lost the etcd key while writing: another controller may be counting already; grant nothing.
-      if (!active()) { loaded = false; return undefined; }
+      if (!active()) { stepDown('lost the etcd key while recording a grant: nothing granted'); return undefined; }
       if (stopped) throw new AnoguardError('E_CONTROLLER_DOWN', 'controller stopped', { field: 'controller' });
       grantEnd.set(host, Math.max(grantEnd.get(host) ?? 0, end));
       return o.sign({ type: 'lease', host, identity: id, expiresAt: now() + o.leaseTtlMs, payload: { ttlMs: o.leaseTtlMs, epoch: rec.epoch } });
@@ -299,6 +321,8 @@ export async function createController(o: ControllerOptions): Promise<Controller
       }
     },
     async runSwap(standby, so = {}) {
+      // A standby controller (etcd) must not write the lease record nor send edits: only the active one swaps.
+      if (!active()) throw new AnoguardError('E_NOT_ACTIVE', 'this controller is not the active one (etcd): run the swap on the active server', { field: 'controller' });
       const r = await ensureRecord();
       if (r.holders.length !== 1) throw new AnoguardError('E_SWAP_PENDING', 'a swap is already in progress', { field: 'lease' });
       const holder = r.holders[0]!;
@@ -338,6 +362,11 @@ export async function createController(o: ControllerOptions): Promise<Controller
           await setHolders([holder], false);
           journal(swapId, 'swap', 'aborted', { why: 'standby did not take a lease' });
           return { ok: false, swapId, plan, detail: 'the standby agent did not renew a lease in time' };
+        }
+        if (!active()) {
+          await setHolders([holder], false).catch(() => undefined);
+          journal(swapId, 'swap', 'aborted', { why: 'lost the etcd election before the edits' });
+          return { ok: false, swapId, plan, detail: 'this controller stopped being the active one before the edits; nothing changed' };
         }
         journal(swapId, 'swap', 'edits-sent', {});
         // Holder first: a crash between the two edits leaves nobody (recoverable), never two.

@@ -1,10 +1,10 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { createServer, type Server } from 'node:net';
+import { connect as netConnect, createServer, type Server } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { addressesOf, createWorldNet, sweepStale, type WorldNet } from '../../scripts/chaos/netns.js';
+import { addressesOf, createWorldNet, hostCuts, sweepStale, type WorldNet } from '../../scripts/chaos/netns.js';
 
 /**
  * The chaos worlds' namespaces: real veth pairs and nft drops (root, as in CI). Seeds 7_990_000+
@@ -73,9 +73,10 @@ test('namespaces: both reach the host; "all" drops everything, the exception kee
   assert.doesNotMatch(links, /fo7990001/, 'the host ends of the veth pairs went with them');
 });
 
-test('sweep: a namespace whose owner is dead goes, with the processes left inside; a live owner keeps its own', async () => {
+test('sweep: a namespace and a host table whose owner is dead go, with the processes left inside; a live owner keeps its own', async () => {
   const live = await createWorldNet(7_990_002);
   nets.push(live);
+  const liveCuts = hostCuts(7_990_002);
   // A crashed run: its namespace, a process left inside, an owner pid that no longer exists.
   const dead = 'fo7990003m';
   execFileSync('ip', ['netns', 'add', dead]);
@@ -85,14 +86,58 @@ test('sweep: a namespace whose owner is dead goes, with the processes left insid
     const exited = spawn(process.execPath, ['-e', '0']);
     await new Promise((r) => exited.once('exit', r));
     writeFileSync(`/run/anoguard-fo-chaos/${dead}`, String(exited.pid));
+    // The dead run's host table goes too; the live world's stays.
+    execFileSync('nft', ['add', 'table', 'inet', 'fochaos7990003']);
+    await liveCuts.set('A', [{ addr: '127.0.0.2', port: 9 }]);
     await new Promise((r) => setTimeout(r, 200));
     const swept = sweepStale();
     assert.ok(swept.includes(dead), swept.join(' '));
+    assert.ok(swept.includes('fochaos7990003'), swept.join(' '));
+    const tables = execFileSync('nft', ['list', 'tables', 'inet'], { encoding: 'utf8' });
+    assert.doesNotMatch(tables, /fochaos7990003\b/);
+    assert.match(tables, /fochaos7990002\b/);
     await gone;
     assert.ok(!listNs().includes(dead));
     assert.ok(listNs().includes('fo7990002m') && listNs().includes('fo7990002s'), 'the live owner keeps its namespaces');
   } finally {
     child.kill('SIGKILL');
     try { execFileSync('ip', ['netns', 'del', dead], { stdio: 'ignore' }); } catch { /* swept */ }
+    try { execFileSync('nft', ['delete', 'table', 'inet', 'fochaos7990003'], { stdio: 'ignore' }); } catch { /* swept */ }
+    await liveCuts.close();
   }
+});
+
+test('host cuts: a drop of one loopback address+port stops new and established connections both ways, the other address is untouched; heal and close remove the table', async () => {
+  const cuts = hostCuts(7_990_004);
+  const a = await listen('127.0.0.2');
+  const b = await listen('127.0.0.3');
+  try {
+    const connect = (addr: string, port: number): Promise<boolean> => new Promise((res) => {
+      const c = netConnect({ host: addr, port, timeout: 800 }, () => { c.destroy(); res(true); });
+      c.on('timeout', () => { c.destroy(); res(false); });
+      c.on('error', () => res(false));
+    });
+    assert.deepEqual([await connect('127.0.0.2', a), await connect('127.0.0.3', b)], [true, true]);
+    // An established connection whose packets are dropped from the cut on: no echo gets back.
+    const echo = createServer((c) => { c.on('error', () => undefined); c.pipe(c); });
+    servers.push(echo);
+    await new Promise<void>((r) => echo.listen(0, '127.0.0.2', () => r()));
+    const ep = (echo.address() as { port: number }).port;
+    const sock = netConnect({ host: '127.0.0.2', port: ep });
+    sock.on('error', () => undefined);
+    await new Promise((r) => sock.once('connect', r));
+    await cuts.set('A', [{ addr: '127.0.0.2', port: a }, { addr: '127.0.0.2', port: ep }]);
+    let got = '';
+    sock.on('data', (d: Buffer) => { got += d.toString(); });
+    sock.write('ping');
+    await new Promise((r) => setTimeout(r, 800));
+    assert.equal(got, '', 'the established connection is cut too');
+    assert.deepEqual([await connect('127.0.0.2', a), await connect('127.0.0.3', b)], [false, true]);
+    await cuts.set('A', []);
+    assert.equal(await connect('127.0.0.2', a), true);
+    sock.destroy();
+  } finally {
+    await cuts.close();
+  }
+  assert.doesNotMatch(execFileSync('nft', ['list', 'tables', 'inet'], { encoding: 'utf8' }), /fochaos7990004\b/);
 });

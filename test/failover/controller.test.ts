@@ -78,3 +78,63 @@ test('a promoted host that lost the identity before the height is promoted again
   assert.deepEqual(journal.openSwaps(), []);
   ctl.stop();
 });
+
+test('a controller that loses the etcd key sends nothing: not while a tick waits for statuses, not a swap', async () => {
+  const BLOCK = 1000;
+  let clock = 2_000_000;
+  const snap = snapshot('api-n2-205123-before.json');
+  const diag = (id: string): Diagnostics => ({ ...snap.diagnostics, id, leaderheight: 100, role: id === ID_A ? 'Audit' : 'Follower' });
+  let active = true;
+  let loseKeyDuringStatus = false;
+  const sent: string[] = [];
+  const events: string[] = [];
+  const status = new Map<string, AgentStatus | undefined>([
+    ['a', undefined],
+    ['b', { host: 'b', holdsIdentity: false, fenced: false, diagnostics: diag('ff'.repeat(32)), currentMinute: snap.currentMinute }],
+  ]);
+  const links = ['a', 'b'].map((host) => ({
+    host,
+    status: () => {
+      // The etcd keep-alives stop answering while the controller waits for this agent.
+      if (loseKeyDuringStatus) active = false;
+      const s = status.get(host);
+      return s ? Promise.resolve(s) : Promise.reject(new Error('unreachable'));
+    },
+    execute: (c: { type: string }) => { sent.push(`${c.type} ${host}`); return Promise.resolve({ holdsIdentity: c.type === 'swap-edit' }); },
+  }));
+  const store = localLeaseStore(join(dir, 'lease-stepdown.json'));
+  const ctl = await createController({
+    identity: ID_A, links, store, sign: (c) => signCommand(new Uint8Array(32).fill(9), c),
+    initialHolder: 'a', blockMs: BLOCK, leaseTtlMs: 6000, marginBlocks: 2, autoFailover: true,
+    now: () => clock, mono: () => clock, isActive: () => active, onEvent: (e) => events.push(e.kind),
+  });
+  assert.ok(await ctl.renew('a'));
+  // a is gone: after its lease and the margin the lease moves to b, and b takes a lease.
+  clock += 6000 + 2 * BLOCK + 100;
+  await ctl.tick();
+  assert.deepEqual(ctl.record()?.holders, ['b']);
+  assert.ok(await ctl.renew('b'));
+  // The tick that would promote b: the key is lost while it waits for the statuses.
+  loseKeyDuringStatus = true;
+  clock += 100;
+  await ctl.tick();
+  assert.deepEqual(sent, [], 'no promotion left a controller that had stepped down');
+  assert.ok(events.includes('stepped-down'));
+  // Not active: no lease for anyone, no swap (and the lease record is not touched).
+  loseKeyDuringStatus = false;
+  assert.equal(await ctl.renew('b'), undefined);
+  const before = await store.read();
+  await assert.rejects(ctl.runSwap('a'), (e: unknown) => (e as { code?: string }).code === 'E_NOT_ACTIVE');
+  assert.deepEqual(await store.read(), before);
+  assert.deepEqual(sent, []);
+  // Active again (it won the key back): it reloads, waits out the recorded grant plus the margin, then promotes.
+  active = true;
+  clock += 100;
+  await ctl.tick();
+  assert.deepEqual(sent, [], 'the recorded grant is waited out first');
+  clock += 6000 + 2 * BLOCK + 100;
+  assert.ok(await ctl.renew('b'));
+  await ctl.tick();
+  assert.deepEqual(sent, ['swap-edit b']);
+  ctl.stop();
+});

@@ -4,6 +4,7 @@ import { request, Agent as HttpsAgent } from 'node:https';
 import { AnoguardError, InputError } from '../../errors.js';
 import { inspectConf } from '../../failover/conf-identity.js';
 import { CONTROL_PATH, ControlResponse, firstIssue, type AgentStatusWire, type CommandResultWire, type ControlRequest } from '../../failover/control-wire.js';
+import type { SignedCommand } from '../../failover/command.js';
 import type { AgentStatus } from '../../failover/controller.js';
 import { createFactomdClient } from '../../factomd/client.js';
 import type { Logger } from '../../log.js';
@@ -116,22 +117,33 @@ export function startControlClient(o: ControlClientOptions): ControlClient {
     agent: o.agent,
     renewEveryMs: renewEvery,
     demoteBeforeMs: o.demoteBeforeMs,
-    renew: async () => {
+    renew: () => {
       const body: ControlRequest = { v: 1, host: o.host, lease: true, waitMs: 0, status: wire(o.quickStatus()), results: [], renewEveryMs: renewEvery() };
-      // The keeper gives a renewal `renewEvery` in all: a server that does not answer (partitioned,
-      // frozen) must not make the answers of the others miss that bound, so each call gets 80 % of it.
-      const budget = Math.max(40, Math.floor(renewEvery() * 0.8));
+      // The keeper waits for a renewal up to max(renewEvery, demoteBefore); each call gets 80 % of
+      // that, and the first lease that arrives is taken at once: a server that does not answer
+      // (partitioned, frozen) never delays the lease of the one that does, and a slow answer (a
+      // CPU-starved host or server) still counts — the lease is counted from when it was asked for.
+      const budget = Math.max(40, Math.floor(Math.max(renewEvery(), o.demoteBeforeMs) * 0.8));
       const bounded = (call: ControlCall): Promise<ControlResponse> => new Promise((resolve, reject) => {
         const t = setTimeout(() => reject(new Error('control call timed out')), budget);
         call(body, budget, stop.signal).then(resolve, reject).finally(() => clearTimeout(t));
       });
-      const answers = await Promise.allSettled(o.calls.map(bounded));
-      const ok = answers.flatMap((a) => (a.status === 'fulfilled' ? [a.value] : []));
-      if (ok.length === 0) throw (answers[0] as PromiseRejectedResult).reason;
-      note(ok[0]!);
-      // Only the active controller grants; after a takeover the newer epoch is the one that counts.
-      const leases = ok.flatMap((r) => (r.lease ? [r.lease] : [])).sort((a, b) => Number(b.payload.epoch ?? 0) - Number(a.payload.epoch ?? 0));
-      return leases[0];
+      return new Promise<SignedCommand | undefined>((resolve, reject) => {
+        let left = o.calls.length;
+        let answered = false;
+        let firstError: unknown;
+        for (const call of o.calls) {
+          bounded(call).then((r) => {
+            answered = true;
+            note(r);
+            // Only the active controller grants (etcd): the first lease is the one that counts.
+            if (r.lease) resolve(r.lease);
+          }, (e: unknown) => { firstError ??= e; }).finally(() => {
+            if (--left > 0) return;
+            if (answered) resolve(undefined); else reject(firstError instanceof Error ? firstError : new Error(String(firstError)));
+          });
+        }
+      });
     },
     onEvent: (e) => {
       if (e.kind === 'renewed') o.log?.debug('lease renewed');

@@ -27,6 +27,8 @@ export interface LeaseKeeper {
 export function startLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
   const mono = o.mono ?? (() => performance.now());
   const every = (): number => (typeof o.renewEveryMs === 'function' ? o.renewEveryMs() : o.renewEveryMs);
+  /** How long one renewal may take: up to the demotion window (the next one starts when it ends). */
+  const renewWaitMs = (): number => Math.max(every(), o.demoteBeforeMs);
   const startedAt = mono();
   let stopped = false;
   let renewing = false;
@@ -69,7 +71,11 @@ export function startLeaseKeeper(o: LeaseKeeperOptions): LeaseKeeper {
     renewing = true;
     const sentAt = mono();
     try {
-      const raw = await Promise.race([o.renew(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('renew timed out')), every()).unref())]);
+      // A late answer is still a good one: the lease counts from `sentAt`, before the controller's
+      // grant, so waiting longer than one renewal period costs no safety. Giving up after one period
+      // did: on a CPU-starved host every renewal took a little longer than that, none was accepted,
+      // and a freshly promoted holder demoted itself with a lease it could have kept.
+      const raw = await Promise.race([o.renew(), new Promise<never>((_, rej) => setTimeout(() => rej(new Error('renew timed out')), renewWaitMs()).unref())]);
       if (raw !== undefined && !stopped) {
         o.agent.acceptLease(raw, sentAt);
         emit({ kind: 'renewed' });
