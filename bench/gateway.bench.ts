@@ -25,7 +25,14 @@ import { join } from 'node:path';
 import { startProcess, writeResult, ROOT } from './lib/proc.js';
 import { newApiKey } from '../src/gateway/auth.js';
 
-const SAT_SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+/**
+ * Saturation is sampled in short runs, every path once per round, order rotating: this machine's
+ * throughput drifts by tens of percent over seconds (a VM), so long runs one path after another
+ * compared a fast minute with a slow one. Ratios are taken per round, then their median.
+ */
+const SAT_SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const SAT_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 4);
+const FLOOD_SECONDS = 8;
 const RATE_SECONDS = Number(process.env.BENCH_RATE_SECONDS ?? 8);
 const REPS = Number(process.env.BENCH_REPS ?? 3);
 const CONNECTIONS = 16;
@@ -210,7 +217,7 @@ http {
   for (let rep = 0; rep < REPS; rep++) {
     // Rotate the order so a change in the machine's background load does not favour one path.
     const order = targets.map((_, i) => targets[(i + rep) % targets.length]!);
-    for (const t of order) {
+    for (let round = 0; round < SAT_ROUNDS; round++) for (const t of targets.map((_, i) => order[(i + round) % order.length]!)) {
       const cpu0 = t.pid ? cpuSeconds(t.pid) : 0;
       const r = await wrk(t.url, { connections: CONNECTIONS, seconds: SAT_SECONDS, key: t.key });
       const cpu1 = t.pid ? cpuSeconds(t.pid) : 0;
@@ -242,10 +249,10 @@ http {
   // wrk process; both open-loop at fixed rates.
   const gwFlood = await startGw('flood', 0, 1000);
   await wrk(gwFlood.url, { connections: 2, seconds: 2, rate: 200, key: legit.key });
-  const quiet = await wrk(gwFlood.url, { connections: 2, seconds: SAT_SECONDS, rate: 200, key: legit.key });
-  const floodRun = wrk(gwFlood.url, { connections: 20, seconds: SAT_SECONDS + 3, rate: 2000, key: flooder.key });
+  const quiet = await wrk(gwFlood.url, { connections: 2, seconds: FLOOD_SECONDS, rate: 200, key: legit.key });
+  const floodRun = wrk(gwFlood.url, { connections: 20, seconds: FLOOD_SECONDS + 3, rate: 2000, key: flooder.key });
   await new Promise((r) => setTimeout(r, 1500)); // let the flood reach its rate first
-  const underFlood = await wrk(gwFlood.url, { connections: 2, seconds: SAT_SECONDS, rate: 200, key: legit.key });
+  const underFlood = await wrk(gwFlood.url, { connections: 2, seconds: FLOOD_SECONDS, rate: 200, key: legit.key });
   const flood = await floodRun;
 
   const satRows = targets.map((t) => {
@@ -263,7 +270,7 @@ http {
   const floodRatio = underFlood.p99Us / Math.max(1, quiet.p99Us);
 
   console.log(`pinning: ${pin ? `wrk + upstream on CPU ${LOADGEN_CPU}, proxy on CPU ${PROXY_CPU}` : 'off (fewer than 2 cores or no taskset)'}; ${REPS} repetitions; load average ${loads.map((l) => l.toFixed(1)).join(', ')}`);
-  console.log(`\nsaturation (wrk, ${CONNECTIONS} connections, ${SAT_SECONDS} s each; medians)`);
+  console.log(`\nsaturation (wrk, ${CONNECTIONS} connections, ${REPS * SAT_ROUNDS} rounds of ${SAT_SECONDS} s per path, order rotating; medians)`);
   console.table(satRows);
   console.log(`\nlatency at a fixed ${RATE} req/s (open-loop, ${RATE_CONNECTIONS} connections, ${RATE_SECONDS} s each; medians; split = proxy on its own core, shared = proxy on the load generator's core)`);
   console.table(latRows);
@@ -276,7 +283,7 @@ http {
   console.log(`flood: legit p99 quiet ${ms(quiet.p99Us)} ms, under flood ${ms(underFlood.p99Us)} ms (×${floodRatio.toFixed(2)}; target ≤ 2×); flooder ${flood.non2xx} refused of ${flood.requests}; legit errors ${underFlood.non2xx + underFlood.socketErrors}`);
   writeResult('gateway', {
     machine: `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}`, pinned: pin, repetitions: REPS, loadAverage: loads,
-    saturation: { seconds: SAT_SECONDS, connections: CONNECTIONS, rows: satRows },
+    saturation: { seconds: SAT_SECONDS, rounds: REPS * SAT_ROUNDS, connections: CONNECTIONS, rows: satRows },
     fixedRate: { rate: RATE, seconds: RATE_SECONDS, connections: RATE_CONNECTIONS, rows: latRows, rateNotSustainedBy: unreached },
     ratioVsNginx: median(ratios), ratiosPerRun: ratios, cpuRatioVsNginx: median(cpuRatios),
     addedP99Ms: { gateway: addedBoth(viaGw), nginx: addedBoth(viaNginx) },

@@ -79,7 +79,10 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   let log: Logger;
   if (opts.logger) log = opts.logger;
   else {
-    stdout = pino.destination({ dest: 1, sync: false, minLength: 4096, maxLength: ACCESS_LOG_MAX_BUFFER });
+    // Large, infrequent writes: each asynchronous write wakes a thread-pool thread, which on a
+    // gateway pinned to one core cost about 5 % of its CPU at 4 KiB per write (profiled). Lines
+    // still reach stdout within a second when traffic is light.
+    stdout = pino.destination({ dest: 1, sync: false, minLength: 32 * 1024, maxWrite: 64 * 1024, periodicFlush: 1000, maxLength: ACCESS_LOG_MAX_BUFFER });
     log = pino({ base: { component: 'gateway' }, redact: { paths: [...REDACT_PATHS], censor: '[REDACTED]' } }, stdout);
   }
   const registry = new Registry();
@@ -118,12 +121,14 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
   const accessSink = opts.accessLog ?? stdout;
   // sonic-boom hands back what it dropped: count its lines.
   if (stdout && accessSink === stdout) stdout.on('drop', (data: unknown) => mLogDropped.inc(typeof data === 'string' ? Math.max(1, data.split('\n').length - 1) : 1));
-  // Lines of one event-loop turn go to the sink as one write: a write costs the sink more than
-  // formatting a line costs us (about 2 µs each, measured).
+  // Lines go to stdout 16 KiB or 200 ms at a time: a write costs sonic-boom more than formatting a
+  // line costs us (about 2 µs a call, measured), and a small write per event-loop turn made it
+  // re-measure its growing buffer each time. A caller's own sink gets each line as it is made.
+  const batch = accessSink === stdout ? 16 * 1024 : 0;
   let pendingLog = '';
-  let flushQueued = false;
+  let flushTimer: NodeJS.Timeout | undefined;
   const flushAccess = (): void => {
-    flushQueued = false;
+    if (flushTimer) { clearTimeout(flushTimer); flushTimer = undefined; }
     if (pendingLog.length === 0 || !accessSink) return;
     const lines = pendingLog;
     pendingLog = '';
@@ -133,8 +138,8 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     if (accessSink) {
       // The same shape pino writes for the event log; every string field goes through JSON.stringify.
       pendingLog += `{"level":30,"time":${Date.now()},"component":"gateway","ip":${JSON.stringify(st.ip)},"principal":${JSON.stringify(st.principal)},"method":${JSON.stringify(st.label)},"status":${status},"ms":${ms}${st.upstream === undefined ? '' : `,"upstream":${JSON.stringify(st.upstream)}`}${st.cache === undefined ? '' : `,"cache":"${st.cache}"`},"msg":"request"}\n`;
-      if (pendingLog.length >= 4096) flushAccess();
-      else if (!flushQueued) { flushQueued = true; setImmediate(flushAccess); }
+      if (pendingLog.length >= batch) flushAccess();
+      else if (!flushTimer) { flushTimer = setTimeout(flushAccess, 200); flushTimer.unref(); }
     } else if (log.isLevelEnabled('info')) {
       log.info({ ip: st.ip, principal: st.principal, method: st.label, status, ms, upstream: st.upstream, cache: st.cache }, 'request');
     }
