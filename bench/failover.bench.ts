@@ -65,6 +65,7 @@ await Promise.all([worker(), worker()]);
 let ok = 0;
 let tried = 0;
 const swapSeconds: number[] = [];
+const swapFailures: string[] = [];
 async function swaps(seed: number, n: number): Promise<void> {
   const w = await newWorld(seed);
   try {
@@ -72,8 +73,8 @@ async function swaps(seed: number, n: number): Promise<void> {
     for (let i = 0; i < n; i++) {
       tried++;
       const t = Date.now();
-      const r = await w.runSwap(to).catch(() => ({ ok: false }));
-      if (r.ok) { ok++; swapSeconds.push((Date.now() - t) / 1000); to = to === 'standby' ? 'master' : 'standby'; }
+      const r = await w.runSwap(to).catch((e: unknown) => ({ ok: false, detail: e instanceof Error ? e.message : String(e) }));
+      if (r.ok) { ok++; swapSeconds.push((Date.now() - t) / 1000); to = to === 'standby' ? 'master' : 'standby'; } else swapFailures.push(`to ${to}: ${r.detail.slice(0, 200)}`);
       await sleep(300);
     }
   } finally {
@@ -95,7 +96,8 @@ const table = [
   row('factomd'),
   '',
   `planned swaps: ${ok}/${tried} verified (${(100 * ok / Math.max(1, tried)).toFixed(1)} %), p50 ${pct(swapSeconds, 0.5).toFixed(1)} s per swap`,
+  ...swapFailures.map((f) => `  not verified: ${f}`),
 ].join('\n');
 process.stdout.write(`${table}\n`);
-const out = { date: new Date().toISOString(), world: PROCESSES ? 'processes' : 'in-process', blockMs: BLOCK_MS, timing: TIMING, failover: results, swaps: { ok, tried, seconds: swapSeconds } };
+const out = { date: new Date().toISOString(), world: PROCESSES ? 'processes' : 'in-process', blockMs: BLOCK_MS, timing: TIMING, failover: results, swaps: { ok, tried, seconds: swapSeconds, failures: swapFailures } };
 if (process.env.BENCH_RESULTS_DIR) writeFileSync(join(process.env.BENCH_RESULTS_DIR, PROCESSES ? 'failover-processes.json' : 'failover.json'), JSON.stringify(out, null, 2));

@@ -452,19 +452,21 @@ export async function createProcessWorld(seed: number, note: (s: string) => void
     // Controllers first, then the agents (as at a deployment: the agents connect out to them).
     await Promise.all(world.controllerNames.map((n) => world.startController(n)));
     for (const h of hosts.values()) startAgent(h);
-    // Ready: the master leads and the active controller sees its lease. Generous: 2 cores, other suites.
+    // Ready: the master leads, the active controller sees its lease, and the standby's agent has
+    // called in (before that the controller rightly refuses a swap to it). Generous: 2 cores, other suites.
     const end = Date.now() + 90_000;
     let ready = false;
     while (!ready && Date.now() < end) {
       const c = await activeCtl();
       const s = c ? await statusOf(c) : undefined;
-      ready = (await world.holderOf()) === 'master' && s?.hosts.find((x) => x.host === NAMES.master)?.leased === true;
+      ready = (await world.holderOf()) === 'master' && s?.hosts.find((x) => x.host === NAMES.master)?.leased === true
+        && s.hosts.find((x) => x.host === NAMES.standby)?.reachable === true;
       if (!ready) await sleep(250);
     }
     if (!ready) {
       const d = await diag(apiOf('n2'));
       const tail = (f: string): string => { try { return readFileSync(f, 'utf8').trim().split('\n').slice(-3).join(' | '); } catch { return ''; } };
-      throw new Error(`the master never led with a lease (its node: ${d ? `${d.role} at ${d.leaderheight}` : 'no answer'}); agent log: ${tail(join(dir, 'master', 'agent.log'))}`);
+      throw new Error(`the master never led with a lease and a called-in standby (its node: ${d ? `${d.role} at ${d.leaderheight}` : 'no answer'}); agent log: ${tail(join(dir, 'master', 'agent.log'))}`);
     }
     // A skewed agent must really run on the faked clock: libfaketime mapped into its process.
     for (const h of hosts.values()) {
