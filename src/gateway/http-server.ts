@@ -197,7 +197,8 @@ export function createLeanServer(opts: LeanServerOptions, handler: HttpHandler):
     const head = `HTTP/1.1 ${status} ${REASONS[status] ?? 'Unknown'}\r\n${currentDateLine()}content-type: application/json\r\ncontent-length: ${len}\r\n${extra}${close ? 'connection: close\r\n' : ''}\r\n`;
     // One write, so TLS seals head and body into one record and the kernel sees one send.
     if (typeof body === 'string') return c.sock.write(head + body);
-    return c.sock.write(len === 0 ? Buffer.from(head, 'latin1') : Buffer.concat([Buffer.from(head, 'latin1'), body], Buffer.byteLength(head, 'latin1') + len));
+    const h = Buffer.from(head, 'latin1');
+    return c.sock.write(len === 0 ? h : Buffer.concat([h, body], h.length + len));
   };
 
   const refuse = (c: Conn, status: number, message: string): void => {

@@ -301,7 +301,7 @@ export async function startGateway(cfg: GatewayConfig, opts: GatewayOptions = {}
     const st: RequestState = { started: performance.now(), ip: clientIp(req), label: '-', principal: '-', upstream: undefined, cache: undefined };
     onRequest(req, res, st).catch((e: unknown) => {
       log.error({ err: (e as Error).message }, 'request failed');
-      send(res, st, 500, JSON.stringify(errorReply(null, INTERNAL_ERROR, 'Internal error')), undefined);
+      send(res, st, 500, JSON.stringify(errorReply(null, INTERNAL_ERROR, 'Internal error')));
     });
   };
   // What the HTTP layer refused by itself (framing, sizes, slow senders) is counted and logged too.
