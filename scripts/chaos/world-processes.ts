@@ -56,7 +56,7 @@ const TMPFS_SIZE = '512k';
 const FILLER = '.fo-filler';
 interface PCtl { name: string; dataDir: string; port: number; etcdAddr: string; proc?: ChildProcess; client?: DashboardClient; password?: string; watch?: CutWatch }
 /** What a cut controller is seen doing through its dashboard while the cut lasts. */
-export interface CutWatch { scope: CutScope; at: number; answered: number; answeredLate: number; reachableLate: number; inactiveAt?: number; steppedDown: boolean; violations: Set<string>; stop: boolean; loop?: Promise<void> }
+export interface CutWatch { scope: CutScope; at: number; answered: number; answeredLate: number; reachableAtEnd: number; inactiveAt?: number; steppedDown: boolean; violations: Set<string>; stop: boolean; loop?: Promise<void> }
 /** Controller events that only the active controller may cause. */
 const ACTING = new Set(['promote', 'lease-moved', 'unfenced', 'lease-reconciled', 'swap-started', 'fence-failed']);
 
@@ -125,8 +125,8 @@ export function observeCut(w: CutWatch, t: number, st: Pick<FailoverStatus, 'act
   w.answered++;
   if (t > late) {
     w.answeredLate++;
-    w.reachableLate = Math.max(w.reachableLate, st.hosts.filter((x) => x.reachable).length);
   }
+  w.reachableAtEnd = st.hosts.filter((x) => x.reachable).length;
   if (!st.active && w.inactiveAt === undefined) w.inactiveAt = t;
   if (st.active && t > late) w.violations.add(`said active: true ${t - w.at} ms after the cut`);
   // A grant sets the record's end to grant time + lease TTL (in memory even when etcd refused it).
@@ -291,7 +291,7 @@ export async function createProcessWorld(seed: number, note: (s: string) => void
         if (c.watch) return;
         const eps = [{ addr: c.etcdAddr, port: etcdPort }, ...(scope === 'all' ? [{ addr: net.master.hostAddr, port: c.port }] : [])];
         await cuts.set(name, eps);
-        const w: CutWatch = { scope, at: Date.now(), answered: 0, answeredLate: 0, reachableLate: 0, steppedDown: false, violations: new Set(), stop: false };
+        const w: CutWatch = { scope, at: Date.now(), answered: 0, answeredLate: 0, reachableAtEnd: 0, steppedDown: false, violations: new Set(), stop: false };
         w.loop = watchCut(c, w);
         c.watch = w;
         say(`controller ${name} cut from etcd${scope === 'all' ? ' and its agents' : ' only'} (nft table ${cuts.table}; the server keeps running)`);
@@ -304,14 +304,14 @@ export async function createProcessWorld(seed: number, note: (s: string) => void
       w.stop = true;
       await w.loop;
       const r: CutReport = {
-        controller: name, scope: w.scope, ms: Date.now() - w.at, answered: w.answered, answeredLate: w.answeredLate, agentsReachableLate: w.reachableLate,
+        controller: name, scope: w.scope, ms: Date.now() - w.at, answered: w.answered, answeredLate: w.answeredLate, agentsReachableAtEnd: w.reachableAtEnd,
         running: c.proc !== undefined && c.proc.exitCode === null && c.proc.signalCode === null,
         ...(w.inactiveAt !== undefined ? { inactiveAfterMs: w.inactiveAt - w.at } : {}),
         steppedDownEvent: w.steppedDown, violations: [...w.violations],
       };
       cutReports.push(r);
       say(`controller ${name} healed after ${r.ms} ms: ${r.running ? 'running' : 'NOT running'}, answered ${r.answered} status calls during the cut, ` +
-        `active: false after ${r.inactiveAfterMs ?? 'never'} ms${r.steppedDownEvent ? ', stepped-down event' : ''}, agents still calling it: ${r.agentsReachableLate}; ${r.violations.length ? `STEP-DOWN VIOLATIONS: ${r.violations.join('; ')}` : 'did nothing as a controller after its etcd lease'}`);
+        `active: false after ${r.inactiveAfterMs ?? 'never'} ms${r.steppedDownEvent ? ', stepped-down event' : ''}, agents calling it at the end: ${r.agentsReachableAtEnd}; ${r.violations.length ? `STEP-DOWN VIOLATIONS: ${r.violations.join('; ')}` : 'did nothing as a controller after its etcd lease'}`);
     },
     async setLink(host, up) {
       const h = hostOf(host);

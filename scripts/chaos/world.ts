@@ -196,8 +196,13 @@ export interface CutReport {
   /** Status polls it answered during the cut (it ran all along), and how many after its etcd lease could have ended. */
   answered: number;
   answeredLate: number;
-  /** Most agents it saw calling in (reachable) after its etcd lease could have ended: > 0 when only etcd was cut. */
-  agentsReachableLate: number;
+  /**
+   * Agents it counted as calling in (reachable) at its last status before the heal: > 0 when only
+   * etcd was cut, 0 when the agents were cut too. Read at the end, not just after the etcd TTL: a
+   * call that reached the socket before the cut can be handled seconds later by a CPU-starved
+   * server, and then counts as seen for 3 renewal periods more.
+   */
+  agentsReachableAtEnd: number;
   /** Its process was alive when the cut was healed. */
   running: boolean;
   /** ms after the cut at which it first said `active: false`; undefined = never. */

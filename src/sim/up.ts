@@ -123,6 +123,21 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | u
   throw new AnoguardError('E_SIM_TIMEOUT', `${what} did not come up within ${timeoutMs / 1000} s`, { field: what });
 }
 
+/** The last lines of a process's log, for an error that says why it did not come up. */
+function logTail(path: string, lines = 4): string {
+  try {
+    return readFileSync(path, 'utf8').trim().split('\n').slice(-lines).join(' | ');
+  } catch {
+    return '';
+  }
+}
+
+function withLogTail(err: unknown, path: string): unknown {
+  const tail = logTail(path);
+  if (!(err instanceof AnoguardError) || !tail) return err;
+  return new AnoguardError(err.code, `${err.shortMessage} (its log: ${tail})`, { field: err.field ?? 'sim' });
+}
+
 async function answers(api: string): Promise<boolean> {
   try {
     const r = await fetch(`${api}/v2`, { method: 'POST', body: '{"jsonrpc":"2.0","id":0,"method":"properties"}', signal: AbortSignal.timeout(1000) });
@@ -294,32 +309,54 @@ export async function startSim(opts: StartSimOptions): Promise<SimHandle> {
     }
   }, 15_000);
   const entries: SimNodeEntry[] = [];
-  try {
-    for (let i = 0; i < opts.nodes; i++) {
-      const name = `n${i + 1}`;
-      const id = ids[i]!;
-      const place = opts.placement?.[name];
-      const nodeHost = place?.host ?? host;
-      // A fresh namespace has every port free; loopback only picks distinct numbers.
-      const portHost = place ? '127.0.0.1' : host;
-      const ports = { port: await freePort(portHost), controlPanelPort: await freePort(portHost), metricsPort: await freePort(portHost) };
-      mkdirSync(paths.home(dir, name), { recursive: true, mode: 0o700 });
-      const nodeFile: NodeFile = { name, host: nodeHost, flags: { network: 'LOCAL', ...ports } };
-      writeFileAtomic(paths.nodeFile(dir, name), JSON.stringify(nodeFile, null, 2));
-      writeFileAtomic(paths.conf(dir, name), renderConf({
-        port: ports.port, controlPanelPort: ports.controlPanelPort, blockSeconds: blockTimeMs / 1000, id: id.chainid, priv: id.privateKey,
-        pub: id.signingkey, host: nodeHost, ...(opts.confExtra?.[name] ? { extra: opts.confExtra[name] } : {}),
-      }), { mode: 0o600 });
-      const pid = spawnDetached(['sim', 'node', '--dir', dir, '--name', name], paths.log(dir, name), place?.netns, entryPath);
-      const url = (p: number): string => `http://${nodeHost.includes(':') ? `[${nodeHost}]` : nodeHost}:${p}`;
-      entries.push({
-        name, pid, home: paths.home(dir, name), api: url(ports.port), controlPanel: url(ports.controlPanelPort), metrics: `${url(ports.metricsPort)}/metrics`,
-        identity: id.chainid, ...(place ? { netns: place.netns } : {}),
-      });
-    }
+  // Picks free ports, writes the node's files and starts it. The ports are free when picked, but
+  // another process (an outgoing connection takes its source port from the same range) can bind
+  // one before the node does: the caller starts the node again on new ports when that happens.
+  const launch = async (i: number): Promise<SimNodeEntry> => {
+    const name = `n${i + 1}`;
+    const id = ids[i]!;
+    const place = opts.placement?.[name];
+    const nodeHost = place?.host ?? host;
+    // A fresh namespace has every port free; loopback only picks distinct numbers.
+    const portHost = place ? '127.0.0.1' : host;
+    const ports = { port: await freePort(portHost), controlPanelPort: await freePort(portHost), metricsPort: await freePort(portHost) };
+    mkdirSync(paths.home(dir, name), { recursive: true, mode: 0o700 });
+    const nodeFile: NodeFile = { name, host: nodeHost, flags: { network: 'LOCAL', ...ports } };
+    writeFileAtomic(paths.nodeFile(dir, name), JSON.stringify(nodeFile, null, 2));
+    writeFileAtomic(paths.conf(dir, name), renderConf({
+      port: ports.port, controlPanelPort: ports.controlPanelPort, blockSeconds: blockTimeMs / 1000, id: id.chainid, priv: id.privateKey,
+      pub: id.signingkey, host: nodeHost, ...(opts.confExtra?.[name] ? { extra: opts.confExtra[name] } : {}),
+    }), { mode: 0o600 });
+    const pid = spawnDetached(['sim', 'node', '--dir', dir, '--name', name], paths.log(dir, name), place?.netns, entryPath);
+    const url = (p: number): string => `http://${nodeHost.includes(':') ? `[${nodeHost}]` : nodeHost}:${p}`;
+    return {
+      name, pid, home: paths.home(dir, name), api: url(ports.port), controlPanel: url(ports.controlPanelPort), metrics: `${url(ports.metricsPort)}/metrics`,
+      identity: id.chainid, ...(place ? { netns: place.netns } : {}),
+    };
+  };
+  const save = (): SimFile => {
     const sim: SimFile = { network: { pid: nf.pid, address: `${nf.host}:${nf.port}`, blockTimeMs }, nodes: entries };
     writeFileAtomic(paths.sim(dir), JSON.stringify(sim, null, 2));
-    for (const e of entries) await waitFor(`node ${e.name}`, async () => ((await answers(e.api)) ? true : undefined), 30_000);
+    return sim;
+  };
+  try {
+    for (let i = 0; i < opts.nodes; i++) entries.push(await launch(i));
+    save();
+    for (let i = 0; i < entries.length; i++) {
+      for (let attempt = 1; ; attempt++) {
+        const e = entries[i]!;
+        const up = await waitFor(`node ${e.name}`, async () => ((await answers(e.api)) ? 'up' as const : alive(e.pid) ? undefined : 'exited' as const), 30_000)
+          .catch((err: unknown) => { throw withLogTail(err, paths.log(dir, e.name)); });
+        if (up === 'up') break;
+        const tail = logTail(paths.log(dir, e.name));
+        if (!/EADDRINUSE/.test(tail) || attempt >= 3) {
+          throw new AnoguardError('E_SIM_NODE_EXIT', `node ${e.name} exited while starting: ${tail || '(empty log)'}`, { field: `node ${e.name}` });
+        }
+        entries[i] = await launch(i);
+        save();
+      }
+    }
+    const sim = save();
     return handleFor(dir, sim);
   } catch (e) {
     await stopSim(dir).catch(() => undefined);

@@ -33,7 +33,7 @@ const CONTROL: [number, Scenario] = [7_970_199, 'unfenced-duplicate'];
 test('cut watch: a controller that says active, grants or promotes after its etcd lease could have ended is caught; one that stepped down passes', () => {
   const at = 1_000_000;
   const timing = { blockMs: 1000, leaseTtlMs: 6000, marginBlocks: 2, downBlocks: 3 };
-  const fresh = (): CutWatch => ({ scope: 'etcd', at, answered: 0, answeredLate: 0, reachableLate: 0, steppedDown: false, violations: new Set(), stop: false });
+  const fresh = (): CutWatch => ({ scope: 'etcd', at, answered: 0, answeredLate: 0, reachableAtEnd: 0, steppedDown: false, violations: new Set(), stop: false });
   const host = { host: 'auth-b', role: 'standby' as const, reachable: true, leased: false };
   const st = (o: Partial<Parameters<typeof observeCut>[2]>) => ({ active: false, leaseEnd: at + 6000, timing, events: [], hosts: [host], ...o });
   // Stepped down within the TTL, its last grant before the cut, nothing done afterwards.
@@ -42,7 +42,11 @@ test('cut watch: a controller that says active, grants or promotes after its etc
   observeCut(good, at + 1100, st({ events: [{ ts: at + 1000, kind: 'stepped-down' }] }));
   observeCut(good, at + 3000, st({ leaseEnd: at + 900 + 6000 }));
   assert.deepEqual([...good.violations], []);
-  assert.deepEqual([good.inactiveAt, good.steppedDown, good.answeredLate, good.reachableLate], [at + 1100, true, 1, 1]);
+  assert.deepEqual([good.inactiveAt, good.steppedDown, good.answeredLate, good.reachableAtEnd], [at + 1100, true, 1, 1]);
+  // Reachability is what the last status said: an agent seen late (a call handled by a starved
+  // server) that stops calling counts 0 by the end of the cut.
+  observeCut(good, at + 9000, st({ hosts: [{ ...host, reachable: false }] }));
+  assert.deepEqual([good.answeredLate, good.reachableAtEnd, [...good.violations]], [2, 0, []]);
   // Still active, a grant and a promotion after the TTL: each is a violation.
   const bad = fresh();
   observeCut(bad, at + ETCD_TTL_MS + 500, st({ active: true }));
@@ -139,8 +143,8 @@ test('real agent and server processes: every scenario once and the unfenced cont
     assert.ok(c.inactiveAfterMs !== undefined && c.inactiveAfterMs <= ETCD_TTL_MS, show(r));
     assert.equal(c.steppedDownEvent, true, show(r));
     assert.deepEqual(c.violations, [], show(r));
-    if (scope === 'etcd') assert.ok(c.agentsReachableLate >= 1, show(r));
-    else assert.equal(c.agentsReachableLate, 0, show(r));
+    if (scope === 'etcd') assert.ok(c.agentsReachableAtEnd >= 1, show(r));
+    else assert.equal(c.agentsReachableAtEnd, 0, show(r));
   }
 
   // The negative control with processes: the standby's agent stopped, the identity copied into its
