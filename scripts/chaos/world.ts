@@ -304,7 +304,13 @@ export async function startEtcd(dir: string, seed: number, hosts: string[] = ['1
   const [cp, pp] = [await free(hosts[0]!), await free('127.0.0.1')];
   const urls = hosts.map((h) => `http://${h}:${cp}`);
   const url = urls[0]!;
-  const proc = spawn('etcd', ['--name', `fo-${seed}`, '--data-dir', join(dir, 'etcd'), '--listen-client-urls', urls.join(','), '--advertise-client-urls', urls.join(','),
+  // etcd fsyncs every write; on a disk shared with the rest of a test suite one fsync can take longer
+  // than the 2 s election TTL and depose a healthy controller. Its data goes on a tmpfs (unmounted
+  // with the world): what runs here is the controllers' logic, not this machine's disk.
+  const dataDir = join(dir, 'etcd');
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  try { execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=256m,mode=0700', 'tmpfs', dataDir], { stdio: 'ignore', timeout: 10_000 }); } catch { /* not root: on disk */ }
+  const proc = spawn('etcd', ['--name', `fo-${seed}`, '--data-dir', dataDir, '--listen-client-urls', urls.join(','), '--advertise-client-urls', urls.join(','),
     '--listen-peer-urls', `http://127.0.0.1:${pp}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${pp}`, '--initial-cluster', `fo-${seed}=http://127.0.0.1:${pp}`,
     '--log-level', 'error'], { stdio: 'ignore' });
   // Never leave an etcd behind, even when this process dies of an error.
@@ -373,7 +379,7 @@ export async function createWorld(seed: number, note: (s: string) => void = () =
     }
   }
   const etcdFetch = (c: Ctl): typeof fetch => (input, init) => (c.cut || c.etcdCut ? Promise.reject(new Error('partitioned from etcd')) : fetch(input, init));
-  const storeFor = (c: Ctl): LeaseStore => (opts.etcd ? etcdLeaseStore({ endpoint: etcdUrl, key: `/anoguard/lease/${identity}`, fetch: etcdFetch(c) }) : localLeaseStore(join(dir, 'lease.json')));
+  const storeFor = (c: Ctl): LeaseStore => (opts.etcd ? etcdLeaseStore({ endpoint: etcdUrl, key: `/anoguard/lease/${identity}`, fetch: etcdFetch(c), leadership: () => c.election?.leadership() }) : localLeaseStore(join(dir, 'lease.json')));
   const activeCtl = (): Ctl | undefined => {
     const running = [...ctls.values()].filter((c) => c.controller);
     return opts.etcd ? running.find((c) => c.election?.isActive()) : running[0];

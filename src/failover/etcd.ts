@@ -6,8 +6,10 @@ import { LeaseRecord, type LeaseStore } from './lease-store.js';
  * one active controller per identity, chosen by an etcd lease on a key created only if absent, and
  * the identity's lease record kept in etcd so that whoever takes over knows how long to wait.
  * A controller whose keep-alives fail steps down after half the etcd TTL, before etcd can give
- * the key to another one; every grant first writes the record to etcd, so a controller cut off
- * from etcd cannot hand out a lease.
+ * the key to another one. Every grant first writes the record to etcd in a transaction that holds
+ * only while the election key is still ours, bound to our etcd lease: a controller cut off from
+ * etcd cannot hand out a lease, and one that lost the key without noticing yet (a paused process)
+ * has its write refused by etcd itself, whatever its own clock says.
  */
 
 export interface EtcdOptions {
@@ -34,8 +36,13 @@ async function call(o: EtcdOptions, path: string, body: unknown): Promise<Record
   return v;
 }
 
+/** What a guarded write compares in etcd: the election key still holds `me` under `leaseId`. */
+export interface EtcdLeadership { key: string; me: string; leaseId: string }
+
 export interface EtcdElection {
   isActive: () => boolean;
+  /** The leadership a guarded write must still hold in etcd; undefined when not active. */
+  leadership: () => EtcdLeadership | undefined;
   stop(): Promise<void>;
 }
 
@@ -50,16 +57,19 @@ export function startEtcdElection(o: EtcdOptions & { key: string; me: string; tt
   const stepDownMs = (o.ttlSeconds * 1000) / 2;
 
   async function round(): Promise<void> {
+    // etcd counts the TTL from when it handles the call, which is after we send it: counting from
+    // the send keeps our view of the lease no longer than etcd's, however late the answer arrives.
+    const sent = mono();
     try {
       if (!leaseId) {
         const g = await call(o, 'lease/grant', { TTL: o.ttlSeconds });
         leaseId = String(g.ID);
-        lastOk = mono();
+        lastOk = sent;
       } else {
         const k = await call(o, 'lease/keepalive', { ID: leaseId });
         const res = (k.result ?? k) as Record<string, unknown>;
         if (res.TTL === undefined || Number(res.TTL) <= 0) { leaseId = undefined; leader = false; return; }
-        lastOk = mono();
+        lastOk = sent;
       }
       if (!leader) {
         const t = await call(o, 'kv/txn', {
@@ -85,8 +95,10 @@ export function startEtcdElection(o: EtcdOptions & { key: string; me: string; tt
     void round().finally(() => { if (!stopped) timer = setTimeout(loop, Math.max(100, (o.ttlSeconds * 1000) / 6)); });
   };
   loop();
+  const isActive = (): boolean => leader && !stopped && mono() - lastOk <= stepDownMs;
   return {
-    isActive: () => leader && !stopped && mono() - lastOk <= stepDownMs,
+    isActive,
+    leadership: () => (isActive() && leaseId ? { key: o.key, me: o.me, leaseId } : undefined),
     async stop() {
       stopped = true;
       leader = false;
@@ -96,8 +108,11 @@ export function startEtcdElection(o: EtcdOptions & { key: string; me: string; tt
   };
 }
 
-/** The identity's lease record in etcd (`key`), written before any grant leaves the controller. */
-export function etcdLeaseStore(o: EtcdOptions & { key: string }): LeaseStore {
+/**
+ * The identity's lease record in etcd (`key`), written before any grant leaves the controller, and
+ * only while `leadership()` is still true in etcd (refused with E_ETCD_NOT_LEADER otherwise).
+ */
+export function etcdLeaseStore(o: EtcdOptions & { key: string; leadership: () => EtcdLeadership | undefined }): LeaseStore {
   return {
     async read() {
       const r = await call(o, 'kv/range', { key: b64(o.key) });
@@ -106,7 +121,16 @@ export function etcdLeaseStore(o: EtcdOptions & { key: string }): LeaseStore {
       return LeaseRecord.parse(JSON.parse(unb64(kv.value)));
     },
     async write(rec) {
-      await call(o, 'kv/put', { key: b64(o.key), value: b64(JSON.stringify(rec)) });
+      const l = o.leadership();
+      if (!l) throw new AnoguardError('E_ETCD_NOT_LEADER', 'not the active controller: the lease record is not written', { field: 'etcd' });
+      const t = await call(o, 'kv/txn', {
+        compare: [
+          { key: b64(l.key), target: 'VALUE', result: 'EQUAL', value: b64(l.me) },
+          { key: b64(l.key), target: 'LEASE', result: 'EQUAL', lease: l.leaseId },
+        ],
+        success: [{ request_put: { key: b64(o.key), value: b64(JSON.stringify(rec)) } }],
+      });
+      if (t.succeeded !== true) throw new AnoguardError('E_ETCD_NOT_LEADER', 'etcd says another controller (or none) holds the election key: the lease record is not written', { field: 'etcd' });
     },
   };
 }

@@ -68,7 +68,7 @@ export async function startFailoverService(o: FailoverServiceOptions): Promise<F
     election = startEtcdElection({ endpoint: o.etcd, key: `/anoguard/controller/${identity}`, me: o.serverName ?? `server-${process.pid}`, ttlSeconds: 2 });
   }
   const el = election;
-  const store = o.etcd ? etcdLeaseStore({ endpoint: o.etcd, key: `/anoguard/lease/${identity}` }) : localLeaseStore(join(o.dataDir, 'failover-lease.json'));
+  const store = o.etcd && el ? etcdLeaseStore({ endpoint: o.etcd, key: `/anoguard/lease/${identity}`, leadership: () => el.leadership() }) : localLeaseStore(join(o.dataDir, 'failover-lease.json'));
   const seed = o.operatorSeed;
   let controller: Controller;
   try {
