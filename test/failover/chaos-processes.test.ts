@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { runOne, SCENARIOS, skewsFor, type RunResult, type Scenario } from '../../scripts/chaos/scenarios.js';
 import { closeAllWorlds, ETCD_TTL_MS } from '../../scripts/chaos/world.js';
 import { observeCut, type CutWatch } from '../../scripts/chaos/world-processes.js';
+import { exclusive } from '../helpers/exclusive.js';
 
 /**
  * Chaos with real processes (root, as in CI): the agents are `anoguard agent` processes inside the
@@ -74,7 +75,7 @@ function leftovers(seeds: number[]): string[] {
   return [...ns, ...dirs, ...tables, ...mounts, ...procs];
 }
 
-test('real agent and server processes: every scenario once and the unfenced control — no duplicate, no liveness failure, cut controllers step down, nothing left behind', { timeout: 420_000 }, async () => {
+test('real agent and server processes: every scenario once and the unfenced control — no duplicate, no liveness failure, cut controllers step down, nothing left behind', { timeout: 1_020_000 }, () => exclusive('chaos', async () => {
   const all = [...RUNS, CONTROL];
   assert.deepEqual([...new Set(RUNS.map(([, s]) => s))].sort(), [...SCENARIOS].sort(), 'every scenario is in the sample');
   const results: RunResult[] = [];
@@ -154,4 +155,4 @@ test('real agent and server processes: every scenario once and the unfenced cont
   assert.ok(ctl.log.some((l) => l.includes('standby agent stopped (SIGKILL)')), show(ctl));
 
   assert.deepEqual(leftovers(all.map(([s]) => s)), []);
-});
+}));

@@ -4,6 +4,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ROOT } from '../helpers/cli.js';
+import { exclusive } from '../helpers/exclusive.js';
 import { checkTruth } from '../../src/failover/safety-check.js';
 
 /**
@@ -42,7 +43,7 @@ const ours = (seeds: number[]): { ns: string[]; dirs: string[] } => {
   return { ns, dirs };
 };
 
-test('chaos: every scenario once plus 20 seeded runs — no duplicate identity, no liveness failure; an unfenced duplicate is caught', { timeout: 600_000 }, async () => {
+test('chaos: every scenario once plus 20 seeded runs — no duplicate identity, no liveness failure; an unfenced duplicate is caught', { timeout: 1_200_000 }, () => exclusive('chaos', async () => {
   const seeds = Array.from({ length: 29 }, (_, i) => 1000 + i);
   const [r, control] = await Promise.all([
     runChaos(['--runs', '29', '--seed', '1000', '--every', '--concurrency', '4'], 590_000),
@@ -63,4 +64,4 @@ test('chaos: every scenario once plus 20 seeded runs — no duplicate identity, 
   assert.equal(control.code, 1, control.out);
   // Torn down: no namespace, no world directory of these seeds is left.
   assert.deepEqual(ours([...seeds, 1999]), { ns: [], dirs: [] });
-});
+}));
