@@ -40,7 +40,9 @@ if (!existsSync(built) || statSync(built).mtimeMs < newest(join(root, 'web/src')
 const concurrency = process.env.TEST_CONCURRENCY ?? '3';
 const child = spawn(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  // --test-force-exit: a file whose tests have all ended exits even if something it started still
+  // holds the event loop (a failed test's leftover timer would otherwise hang the run, not fail it).
+  ['--import', 'tsx', '--test', '--test-force-exit', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
   { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

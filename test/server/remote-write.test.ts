@@ -194,18 +194,30 @@ describe('remote-write delivery (a local receiver that misbehaves on purpose)', 
   it('keeps the queue bounded while the receiver is down (the oldest samples go) and stops within its grace time', async () => {
     const store = newStore();
     const registry = new Registry();
-    const port = await freePort(); // nothing listens there
+    // Down: every connection is reset before an answer. (A port merely closed a moment ago can be
+    // taken by any other process on a busy machine, which may accept and never answer.)
+    const down = createNetServer((s) => s.destroy());
+    await new Promise<void>((r) => down.listen(0, '127.0.0.1', r));
+    const { port } = down.address() as AddressInfo;
     const rw = startRemoteWrite({ url: `http://127.0.0.1:${port}/api/v1/write`, intervalMs: 3_600_000, maxQueue: 3, minBackoffMs: 60_000, maxBackoffMs: 60_000 }, { store, logger, registry });
-    const t = Date.now();
-    await store.writeBatch('n1', 1, ['a', 'b', 'c', 'd', 'e'].map((d, i) => ({ name: 'node_network_receive_bytes_total', labels: { device: d }, value: i, t })), [], t);
-    void rw.tick();
-    await waitFor('first failure', async () => ((await registry.metrics()).includes('result="retried"} 1') ? true : undefined), 10_000);
-    assert.equal(rw.queued(), 3);
-    assert.match(await registry.metrics(), /anoguard_remote_write_samples_total\{result="dropped"\} 2\b/);
-    const t0 = Date.now();
-    await rw.stop(300);
-    assert.ok(Date.now() - t0 < 5_000, 'stop does not wait out a 60 s backoff');
-    await store.close();
+    let stopped = false;
+    try {
+      const t = Date.now();
+      await store.writeBatch('n1', 1, ['a', 'b', 'c', 'd', 'e'].map((d, i) => ({ name: 'node_network_receive_bytes_total', labels: { device: d }, value: i, t })), [], t);
+      void rw.tick();
+      await waitFor('first failure', async () => ((await registry.metrics()).includes('result="retried"} 1') ? true : undefined), 20_000);
+      assert.equal(rw.queued(), 3);
+      assert.match(await registry.metrics(), /anoguard_remote_write_samples_total\{result="dropped"\} 2\b/);
+      const t0 = Date.now();
+      await rw.stop(300);
+      stopped = true;
+      assert.ok(Date.now() - t0 < 5_000, 'stop does not wait out a 60 s backoff');
+    } finally {
+      // A failed assertion must not leave the sender's 60 s backoff keeping this file alive.
+      if (!stopped) await rw.stop(300);
+      down.close();
+      await store.close();
+    }
   });
 
   it('speaks TLS with the given CA and sends basic auth', async () => {
