@@ -40,9 +40,10 @@ if (!existsSync(built) || statSync(built).mtimeMs < newest(join(root, 'web/src')
 const concurrency = process.env.TEST_CONCURRENCY ?? '3';
 const child = spawn(
   process.execPath,
-  // --test-force-exit: a file whose tests have all ended exits even if something it started still
-  // holds the event loop (a failed test's leftover timer would otherwise hang the run, not fail it).
-  ['--import', 'tsx', '--test', '--test-force-exit', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  // A hang must fail the run, not stall it: --test-force-exit ends a file whose tests have all ended
+  // even if something it started still holds the event loop (a failed test's leftover timer), and
+  // --test-timeout bounds a test without a timeout of its own (10 min; the longest takes ~75 s).
+  ['--import', 'tsx', '--test', '--test-force-exit', '--test-timeout=600000', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
   { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'test' } },
 );
 child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
