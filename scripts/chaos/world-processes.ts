@@ -27,6 +27,7 @@ import type { FailoverStatus } from '../../src/server/failover/types.js';
 import { readIdentityTriple, type IdentityTriple } from '../../src/failover/conf-identity.js';
 import { openJournal } from '../../src/failover/journal-file.js';
 import { publicKeyFromSeed } from '../../src/factom/ed25519.js';
+import { readTail } from '../../src/util/fs.js';
 import {
   adoptWorld, applyLinkState, BLOCK_MS, checkWorld, diag, ETCD_TTL_MS, holderAmong, killWorldProcesses, releaseWorld, sleep, startEtcd, startWorldSim, TIMING,
   type ChaosWorld, type CutReport, type CutScope, type WorldOptions,
@@ -109,9 +110,7 @@ function spawnServer(args: string[], logPath: string): Promise<{ proc: ChildProc
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      let tail = '';
-      try { tail = readFileSync(logPath, 'utf8').trim().split('\n').slice(-3).join(' | '); } catch { /* removed with its world */ }
-      reject(new Error(`the server exited ${code}: ${tail}`));
+      reject(new Error(`the server exited ${code}: ${readTail(logPath, 3)}`));
     });
   });
 }
@@ -465,8 +464,7 @@ export async function createProcessWorld(seed: number, note: (s: string) => void
     }
     if (!ready) {
       const d = await diag(apiOf('n2'));
-      const tail = (f: string): string => { try { return readFileSync(f, 'utf8').trim().split('\n').slice(-3).join(' | '); } catch { return ''; } };
-      throw new Error(`the master never led with a lease and a called-in standby (its node: ${d ? `${d.role} at ${d.leaderheight}` : 'no answer'}); agent log: ${tail(join(dir, 'master', 'agent.log'))}`);
+      throw new Error(`the master never led with a lease and a called-in standby (its node: ${d ? `${d.role} at ${d.leaderheight}` : 'no answer'}); agent log: ${readTail(join(dir, 'master', 'agent.log'), 3)}`);
     }
     // A skewed agent must really run on the faked clock: libfaketime mapped into its process.
     for (const h of hosts.values()) {

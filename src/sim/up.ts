@@ -8,7 +8,7 @@ import { AnoguardError, InputError } from '../errors.js';
 import { bytesToHex } from '../factom/bytes.js';
 import { publicKeyFromSeed } from '../factom/ed25519.js';
 import { encodeKey, parsePublicAddress, rcdHash } from '../factom/keys.js';
-import { writeFileAtomic } from '../util/fs.js';
+import { readTail, writeFileAtomic } from '../util/fs.js';
 import { NetworkFile, paths, readJsonFile, SimFile, type NodeFile, type SetupFile, type SimNodeEntry } from './layout.js';
 import { readLines, send } from './wire.js';
 
@@ -123,17 +123,8 @@ async function waitFor<T>(what: string, fn: () => Promise<T | undefined> | T | u
   throw new AnoguardError('E_SIM_TIMEOUT', `${what} did not come up within ${timeoutMs / 1000} s`, { field: what });
 }
 
-/** The last lines of a process's log, for an error that says why it did not come up. */
-function logTail(path: string, lines = 4): string {
-  try {
-    return readFileSync(path, 'utf8').trim().split('\n').slice(-lines).join(' | ');
-  } catch {
-    return '';
-  }
-}
-
 function withLogTail(err: unknown, path: string): unknown {
-  const tail = logTail(path);
+  const tail = readTail(path, 4);
   if (!(err instanceof AnoguardError) || !tail) return err;
   return new AnoguardError(err.code, `${err.shortMessage} (its log: ${tail})`, { field: err.field ?? 'sim' });
 }
@@ -341,22 +332,22 @@ export async function startSim(opts: StartSimOptions): Promise<SimHandle> {
   };
   try {
     for (let i = 0; i < opts.nodes; i++) entries.push(await launch(i));
-    save();
+    // Written before the wait, so that a failure's stopSim finds the started nodes.
+    let sim = save();
     for (let i = 0; i < entries.length; i++) {
       for (let attempt = 1; ; attempt++) {
         const e = entries[i]!;
         const up = await waitFor(`node ${e.name}`, async () => ((await answers(e.api)) ? 'up' as const : alive(e.pid) ? undefined : 'exited' as const), 30_000)
           .catch((err: unknown) => { throw withLogTail(err, paths.log(dir, e.name)); });
         if (up === 'up') break;
-        const tail = logTail(paths.log(dir, e.name));
+        const tail = readTail(paths.log(dir, e.name), 4);
         if (!/EADDRINUSE/.test(tail) || attempt >= 3) {
           throw new AnoguardError('E_SIM_NODE_EXIT', `node ${e.name} exited while starting: ${tail || '(empty log)'}`, { field: `node ${e.name}` });
         }
         entries[i] = await launch(i);
-        save();
+        sim = save();
       }
     }
-    const sim = save();
     return handleFor(dir, sim);
   } catch (e) {
     await stopSim(dir).catch(() => undefined);

@@ -82,3 +82,12 @@ export async function readStdin(maxBytes = 1 << 20): Promise<string> {
   }
   return Buffer.concat(chunks).toString('utf8');
 }
+
+/** The last LINES lines of a (log) file joined by " | ", for an error that says why a process died; '' when unreadable. */
+export function readTail(path: string, lines: number): string {
+  try {
+    return readFileSync(path, 'utf8').trim().split('\n').slice(-lines).join(' | ');
+  } catch {
+    return '';
+  }
+}

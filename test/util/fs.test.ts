@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, chmodSync, readdirSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeFileAtomic, readSecretFile } from '../../src/util/fs.js';
+import { writeFileAtomic, readSecretFile, readTail } from '../../src/util/fs.js';
 import { AnoguardError } from '../../src/errors.js';
 
 let dir: string;
@@ -71,5 +71,19 @@ describe('readSecretFile', () => {
     const d = join(dir, 'adir');
     mkdirSync(d, { mode: 0o700 });
     assert.throws(() => readSecretFile(d), (e: unknown) => e instanceof AnoguardError && e.code === 'E_NO_FILE');
+  });
+});
+
+describe('readTail', () => {
+  it('gives the last lines of a log joined by " | ", and nothing for a missing file', () => {
+    const d = mkdtempSync(join(tmpdir(), 'ag-tail-'));
+    try {
+      writeFileSync(join(d, 'log'), 'one\ntwo\nthree\nlisten EADDRINUSE 127.0.0.1:1\n\n');
+      assert.equal(readTail(join(d, 'log'), 2), 'three | listen EADDRINUSE 127.0.0.1:1');
+      assert.equal(readTail(join(d, 'log'), 9), 'one | two | three | listen EADDRINUSE 127.0.0.1:1');
+      assert.equal(readTail(join(d, 'missing'), 3), '');
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 });
